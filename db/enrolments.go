@@ -1,0 +1,66 @@
+package db
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"gongji/domain"
+)
+
+type enrolmentRow struct {
+	IDNumber string `db:"id_number"`
+	Insutype string `db:"insutype"`
+	Admdvs   string `db:"admdvs"`
+	Status   string `db:"status"`
+	Arrears  bool   `db:"arrears"`
+}
+
+func (r enrolmentRow) toDomain() domain.Enrolment {
+	return domain.Enrolment{
+		IDNumber: domain.IDNumber(r.IDNumber),
+		Insutype: domain.Insutype(r.Insutype),
+		Admdvs:   domain.Admdvs(r.Admdvs),
+		Status:   domain.EnrolmentStatus(r.Status),
+		Arrears:  r.Arrears,
+	}
+}
+
+// PutEnrolment records where and how a known person is insured.
+func (s *Store) PutEnrolment(ctx context.Context, e domain.Enrolment) (domain.Enrolment, error) {
+	var out domain.Enrolment
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := getPerson(ctx, tx, e.IDNumber, true); err != nil {
+			return err
+		}
+		const q = `
+			INSERT INTO enrolments (id_number, insutype, admdvs, status, arrears) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id_number) DO UPDATE SET insutype = EXCLUDED.insutype, admdvs = EXCLUDED.admdvs,
+				status = EXCLUDED.status, arrears = EXCLUDED.arrears, updated_at = now()
+			RETURNING id_number, insutype, admdvs, status, arrears`
+		var row enrolmentRow
+		if err := tx.GetContext(ctx, &row, q, e.IDNumber, e.Insutype, e.Admdvs, e.Status, e.Arrears); err != nil {
+			return err
+		}
+		out = row.toDomain()
+		return nil
+	})
+	return out, err
+}
+
+// Enrolment reads a person's enrolment; ok is false when none is recorded.
+func (s *Store) Enrolment(ctx context.Context, id domain.IDNumber) (e domain.Enrolment, ok bool, err error) {
+	return getEnrolment(ctx, s.db, id)
+}
+
+func getEnrolment(ctx context.Context, q sqlx.QueryerContext, id domain.IDNumber) (domain.Enrolment, bool, error) {
+	const query = `SELECT id_number, insutype, admdvs, status, arrears FROM enrolments WHERE id_number = $1`
+	var row enrolmentRow
+	if err := sqlx.GetContext(ctx, q, &row, query, id); err != nil {
+		if isNoRows(err) {
+			return domain.Enrolment{}, false, nil
+		}
+		return domain.Enrolment{}, false, err
+	}
+	return row.toDomain(), true, nil
+}
