@@ -1,5 +1,7 @@
 package domain
 
+import "regexp"
+
 // AccountStatus is whether a personal account may be spent from.
 type AccountStatus string
 
@@ -50,9 +52,13 @@ func ParseSyncEntryKind(s string) (EntryKind, error) {
 	return "", enumError("kind", s, "contribution", "adjustment")
 }
 
-// ValidateSyncEntry checks a sync posting: a contribution adds money, an
-// adjustment may add or remove it, and neither is zero.
+// ValidateSyncEntry checks a sync posting: only a contribution or an
+// adjustment; a contribution adds money, an adjustment may add or remove it,
+// and neither is zero.
 func ValidateSyncEntry(kind EntryKind, amount Amount) error {
+	if _, err := ParseSyncEntryKind(string(kind)); err != nil {
+		return err
+	}
 	if amount.IsZero() {
 		return Errorf(CodeInvalidAmount, "an entry amount cannot be zero")
 	}
@@ -61,3 +67,15 @@ func ValidateSyncEntry(kind EntryKind, amount Amount) error {
 	}
 	return nil
 }
+
+// ValidateReference checks a sync reference: 1 to 64 letters, digits,
+// dashes, dots, colons or underscores.
+func ValidateReference(ref string) error {
+	if !referencePattern.MatchString(ref) {
+		return Errorf(CodeInvalidRequest, "reference must be 1 to 64 letters, digits or -._:").
+			WithDetails(map[string]any{"field": "reference"})
+	}
+	return nil
+}
+
+var referencePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)

@@ -102,6 +102,22 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalText writes the amount with exactly two decimals. It replaces the
+// method promoted from decimal.Decimal, which drops trailing zeros.
+func (a Amount) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText accepts a signed amount as strictly as UnmarshalJSON (YAML,
+// env and form decoders use it). It replaces the method promoted from
+// decimal.Decimal, which accepts exponents and any precision.
+func (a *Amount) UnmarshalText(b []byte) error {
+	parsed, err := ParseSignedAmount(string(b))
+	if err != nil {
+		return err
+	}
+	*a = parsed
+	return nil
+}
+
 // Value stores the amount as NUMERIC text.
 func (a Amount) Value() (driver.Value, error) { return a.String(), nil }
 

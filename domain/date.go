@@ -61,7 +61,7 @@ func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0,
 func (d Date) End() time.Time { return d.Start().AddDate(0, 0, 1) }
 
 // AddDays returns d moved by n days.
-func (d Date) AddDays(n int) Date { return DateOf(d.Start().Add(12 * time.Hour).AddDate(0, 0, n)) }
+func (d Date) AddDays(n int) Date { return DateOf(d.Start().Add(12*time.Hour).AddDate(0, 0, n)) }
 
 // Before reports whether d is earlier than o.
 func (d Date) Before(o Date) bool { return d.Compare(o) < 0 }

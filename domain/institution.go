@@ -54,8 +54,12 @@ type Institution struct {
 	Designated bool
 }
 
-// Validate checks that the kind and division agree with the code.
+// Validate checks that the code is well formed and that the kind and
+// division agree with it.
 func (i Institution) Validate() error {
+	if _, err := ParseInstitutionCode(string(i.Code)); err != nil {
+		return err
+	}
 	if i.Kind != i.Code.Kind() {
 		return Errorf(CodeInvalidRequest, "institution %s is a %s by its code, not a %s", i.Code, i.Code.Kind(), i.Kind).
 			WithDetails(map[string]any{"field": "kind"})

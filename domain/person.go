@@ -2,6 +2,7 @@ package domain
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -25,7 +26,7 @@ func ValidateName(field, name string) error {
 			WithDetails(map[string]any{"field": field})
 	}
 	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) {
 			return Errorf(CodeInvalidRequest, "%s must not hold control characters", field).
 				WithDetails(map[string]any{"field": field})
 		}
