@@ -584,6 +584,10 @@ func checkJWTSecretFromEnvironment(c *composeFile) []string {
 		if !strings.HasPrefix(secret, "${GONGJI_JWT_SECRET") {
 			problems = append(problems, fmt.Sprintf("%s hard-codes GONGJI_JWT_SECRET=%q; take it from ${GONGJI_JWT_SECRET:-...}", name, secret))
 		}
+		// The API refuses to start with a secret under 32 characters.
+		if _, def, hasDefault := strings.Cut(strings.TrimSuffix(secret, "}"), ":-"); hasDefault && len(def) < 32 {
+			problems = append(problems, fmt.Sprintf("%s's default GONGJI_JWT_SECRET %q is shorter than the 32 characters the API requires", name, def))
+		}
 	}
 	return problems
 }

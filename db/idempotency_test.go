@@ -10,7 +10,7 @@ import (
 func TestIdempotencyKey_ClaimCompleteReplay(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/x", Key: "k1"}
+	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/x", Key: "k1-" + string(uniqueID())}
 
 	claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h1")
 	if err != nil || !claimed {
@@ -37,7 +37,7 @@ func TestIdempotencyKey_ClaimCompleteReplay(t *testing.T) {
 func TestIdempotencyKey_ReleasedKeyCanBeClaimedAgain(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/y", Key: "k2"}
+	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/y", Key: "k2-" + string(uniqueID())}
 	if claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h"); err != nil || !claimed {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}

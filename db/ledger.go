@@ -64,6 +64,9 @@ func (r entryRow) toEntry() Entry {
 	}
 }
 
+// maxBalance is the largest balance the NUMERIC(14,2) columns hold.
+var maxBalance = domain.MustAmount("999999999999.99")
+
 const entryColumns = `id, account_id_number, amount, kind, business_key, reference, settlement_id,
 	binding_id, beneficiary_id_number, institution_code, created_at`
 
@@ -106,6 +109,11 @@ func PostInTx(ctx context.Context, tx *sqlx.Tx, p Posting) (Entry, error) {
 	if after.IsNegative() {
 		return Entry{}, domain.Errorf(domain.CodeInsufficientBalance, "the balance %s does not cover %s", account.Balance, p.Amount.Neg()).
 			WithDetails(map[string]any{"balance": account.Balance.String()})
+	}
+	if after.GreaterThan(maxBalance.Decimal) {
+		// NUMERIC(14,2) would overflow: refuse it rather than fail in SQL.
+		return Entry{}, domain.Errorf(domain.CodeInvalidAmount, "the balance %s plus %s would exceed the largest balance %s",
+			account.Balance, p.Amount, maxBalance).WithDetails(map[string]any{"balance": account.Balance.String()})
 	}
 	const insert = `
 		INSERT INTO ledger_entries (account_id_number, amount, kind, business_key, reference, settlement_id,

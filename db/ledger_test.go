@@ -57,7 +57,7 @@ func TestLedger_SameBusinessKeyTwice_PostsOnce(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	account := employeeWithAccount(t, s, "50.00")
-	p := db.Posting{Account: account, Amount: domain.MustAmount("-20.00"), Kind: domain.EntrySettlementDebit, BusinessKey: "settlement:x:1:debit"}
+	p := db.Posting{Account: account, Amount: domain.MustAmount("-20.00"), Kind: domain.EntrySettlementDebit, BusinessKey: "settlement:x:1:debit:" + string(account)}
 
 	first, err := s.Post(ctx, p)
 	if err != nil {

@@ -17,7 +17,7 @@ func ParseAccountStatus(s string) (AccountStatus, error) {
 	case AccountNormal, AccountFrozen:
 		return st, nil
 	}
-	return "", enumError("status", s, "normal", "frozen")
+	return "", EnumError("status", s, "normal", "frozen")
 }
 
 // Account is an employee's personal account (个人账户). Balance is a cache of
@@ -49,7 +49,7 @@ func ParseSyncEntryKind(s string) (EntryKind, error) {
 	case EntryContribution, EntryAdjustment:
 		return k, nil
 	}
-	return "", enumError("kind", s, "contribution", "adjustment")
+	return "", EnumError("kind", s, "contribution", "adjustment")
 }
 
 // ValidateSyncEntry checks a sync posting: only a contribution or an

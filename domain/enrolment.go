@@ -19,7 +19,7 @@ func ParseInsutype(s string) (Insutype, error) {
 	case InsutypeEmployee, InsutypeResident:
 		return t, nil
 	}
-	return "", enumError("insutype", s, "310", "390")
+	return "", EnumError("insutype", s, "310", "390")
 }
 
 // EnrolmentStatus is a person's insurance status (参保状态).
@@ -38,7 +38,7 @@ func ParseEnrolmentStatus(s string) (EnrolmentStatus, error) {
 	case EnrolmentNormal, EnrolmentSuspended, EnrolmentTerminated:
 		return st, nil
 	}
-	return "", enumError("status", s, "normal", "suspended", "terminated")
+	return "", EnumError("status", s, "normal", "suspended", "terminated")
 }
 
 // Enrolment is where and how a person is insured.
@@ -58,7 +58,9 @@ func (e Enrolment) IsNormal() bool { return e.Status == EnrolmentNormal }
 // account that can be shared.
 func (e Enrolment) HasPersonalAccount() bool { return e.Insutype == InsutypeEmployee }
 
-func enumError(field, got string, allowed ...string) *Error {
+// EnumError refuses a value outside an enum, naming the field and the
+// allowed values.
+func EnumError(field, got string, allowed ...string) *Error {
 	return Errorf(CodeInvalidEnumValue, "%s must be one of %v, not %q", field, allowed, truncate(got, 40)).
 		WithDetails(map[string]any{"field": field, "allowed": allowed})
 }

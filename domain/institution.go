@@ -42,7 +42,7 @@ func ParseInstitutionKind(s string) (InstitutionKind, error) {
 	case InstitutionHospital, InstitutionPharmacy:
 		return k, nil
 	}
-	return "", enumError("kind", s, "hospital", "pharmacy")
+	return "", EnumError("kind", s, "hospital", "pharmacy")
 }
 
 // Institution is a medical institution or pharmacy.

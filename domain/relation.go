@@ -22,7 +22,7 @@ func ParseRelation(s string) (Relation, error) {
 	case RelationSpouse, RelationParent, RelationChild, RelationSibling, RelationGrandparent, RelationGrandchild:
 		return r, nil
 	}
-	return "", enumError("relation", s, "spouse", "parent", "child", "sibling", "grandparent", "grandchild")
+	return "", EnumError("relation", s, "spouse", "parent", "child", "sibling", "grandparent", "grandchild")
 }
 
 // RelationPolicy is one version of the set of relations that may be bound,

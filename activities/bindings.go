@@ -1,0 +1,60 @@
+package activities
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"gongji/db"
+	"gongji/domain"
+)
+
+// Bindings are the side effects of the BindingLifecycle workflow: writing
+// the read model and telling the holder.
+type Bindings struct {
+	Store    *db.Store
+	Notifier Notifier
+}
+
+// RecordTransition writes a status change and its history entry;
+// idempotent on the transition's event key.
+func (a *Bindings) RecordTransition(ctx context.Context, t db.Transition) error {
+	return asActivityError(a.Store.TransitionBinding(ctx, t))
+}
+
+// RecordTerms writes a change of limit or validity; idempotent on the
+// change's event key.
+func (a *Bindings) RecordTerms(ctx context.Context, c db.TermsChange) error {
+	return asActivityError(a.Store.ChangeTerms(ctx, c))
+}
+
+// BindingNotice asks for the holder to be told about a binding event.
+type BindingNotice struct {
+	BindingID string
+	Kind      domain.NoticeKind
+	Reason    string
+	// DedupKey makes the notice idempotent.
+	DedupKey string
+}
+
+// NotifyHolder tells the binding's holder about an event, once per dedup
+// key.
+func (a *Bindings) NotifyHolder(ctx context.Context, n BindingNotice) error {
+	b, err := a.Store.Binding(ctx, n.BindingID, 0)
+	if err != nil {
+		return asActivityError(err)
+	}
+	beneficiary, err := a.Store.Person(ctx, b.Beneficiary)
+	if err != nil {
+		return asActivityError(err)
+	}
+	title, body := domain.BindingNoticeText(n.Kind, beneficiary.Name, b, n.Reason)
+	err = a.Notifier.Notify(ctx, db.Notification{
+		Recipient: string(b.Holder), Kind: string(n.Kind), Title: title, Body: body,
+		BindingID: sql.NullString{String: b.ID, Valid: true}, DedupKey: n.DedupKey,
+	})
+	if err != nil {
+		return fmt.Errorf("notify holder: %w", err)
+	}
+	return nil
+}

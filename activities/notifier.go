@@ -1,0 +1,24 @@
+package activities
+
+import (
+	"context"
+
+	"gongji/db"
+)
+
+// Notifier delivers a message to a person. The built-in one writes the
+// in-app inbox.
+type Notifier interface {
+	Notify(ctx context.Context, n db.Notification) error
+}
+
+// InboxNotifier puts notifications in the PostgreSQL inbox, once per
+// dedup key.
+type InboxNotifier struct {
+	Store *db.Store
+}
+
+// Notify writes the notification unless one with its dedup key exists.
+func (n InboxNotifier) Notify(ctx context.Context, msg db.Notification) error {
+	return n.Store.AddNotification(ctx, msg)
+}

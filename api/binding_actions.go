@@ -1,0 +1,154 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongji/domain"
+	"gongji/workflows"
+)
+
+func actor(c *gin.Context) workflows.Actor {
+	p := principal(c)
+	return workflows.Actor{Role: p.Role, Subject: p.Subject}
+}
+
+// submitBinding handles POST /v1/bindings/{id}/submit.
+func (s *server) submitBinding(c *gin.Context) error {
+	b, err := s.loadBinding(c)
+	if err != nil {
+		return err
+	}
+	if err := requireHolder(c, b); err != nil {
+		return err
+	}
+	if err := s.updateBinding(c, b.ID, workflows.UpdateSubmit, workflows.SubmitRequest{By: actor(c)}); err != nil {
+		return err
+	}
+	return s.respondBinding(c, http.StatusOK, b.ID)
+}
+
+type reviewRequest struct {
+	Decision *string `json:"decision"`
+	Reason   string  `json:"reason"`
+}
+
+// reviewBinding handles POST /v1/bindings/{id}/review (reviewers). A
+// rejection or a request for documents must say why.
+func (s *server) reviewBinding(c *gin.Context) error {
+	b, err := s.loadBinding(c)
+	if err != nil {
+		return err
+	}
+	var req reviewRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := requireFields(field{"decision", req.Decision != nil}); err != nil {
+		return err
+	}
+	decision, err := domain.ParseReviewDecision(*req.Decision)
+	if err != nil {
+		return err
+	}
+	if err := domain.ValidateReason(req.Reason, decision != domain.DecisionApprove); err != nil {
+		return err
+	}
+	if b.Status != domain.BindingUnderReview {
+		return domain.Errorf(domain.CodeBindingWrongState, "the binding is %s, not under review", b.Status)
+	}
+	review := workflows.ReviewRequest{By: actor(c), Decision: decision, Reason: req.Reason}
+	if err := s.updateBinding(c, b.ID, workflows.UpdateReview, review); err != nil {
+		return err
+	}
+	return s.respondBinding(c, http.StatusOK, b.ID)
+}
+
+type patchBindingRequest struct {
+	AnnualLimit json.RawMessage `json:"annual_limit"`
+	ValidUntil  json.RawMessage `json:"valid_until"`
+}
+
+// patchBinding handles PATCH /v1/bindings/{id}: a field left out stays as
+// it is; null removes the limit or makes the binding long-term.
+func (s *server) patchBinding(c *gin.Context) error {
+	b, err := s.loadBinding(c)
+	if err != nil {
+		return err
+	}
+	if err := requireHolder(c, b); err != nil {
+		return err
+	}
+	var req patchBindingRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	terms, err := mergeTerms(b.Terms, req)
+	if err != nil {
+		return err
+	}
+	if err := domain.ValidateTerms(terms, s.today()); err != nil {
+		return err
+	}
+	if terms.AnnualLimit != nil && terms.AnnualLimit.LessThan(b.UsedThisYear.Decimal) {
+		return domain.Errorf(domain.CodeLimitBelowUsage, "the limit %s is below this year's usage %s", terms.AnnualLimit, b.UsedThisYear).
+			WithDetails(map[string]any{"used_this_year": b.UsedThisYear.String()})
+	}
+	if err := s.updateBinding(c, b.ID, workflows.UpdateChangeTerms, workflows.TermsRequest{By: actor(c), Terms: terms}); err != nil {
+		return err
+	}
+	return s.respondBinding(c, http.StatusOK, b.ID)
+}
+
+func mergeTerms(current domain.Terms, req patchBindingRequest) (domain.Terms, error) {
+	out := current
+	if req.AnnualLimit != nil {
+		out.AnnualLimit = nil
+		if string(req.AnnualLimit) != "null" {
+			var a domain.Amount
+			if err := json.Unmarshal(req.AnnualLimit, &a); err != nil {
+				return domain.Terms{}, jsonError(err)
+			}
+			out.AnnualLimit = &a
+		}
+	}
+	if req.ValidUntil != nil {
+		var d domain.Date
+		if err := json.Unmarshal(req.ValidUntil, &d); err != nil {
+			return domain.Terms{}, jsonError(err)
+		}
+		out.ValidUntil = d
+	}
+	return out, nil
+}
+
+type unbindRequest struct {
+	Reason string `json:"reason"`
+}
+
+// unbindBinding handles POST /v1/bindings/{id}/unbind; the body is
+// optional.
+func (s *server) unbindBinding(c *gin.Context) error {
+	b, err := s.loadBinding(c)
+	if err != nil {
+		return err
+	}
+	if err := requireHolder(c, b); err != nil {
+		return err
+	}
+	var req unbindRequest
+	if c.Request.ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	if err := domain.ValidateReason(req.Reason, false); err != nil {
+		return err
+	}
+	if err := s.updateBinding(c, b.ID, workflows.UpdateUnbind, workflows.UnbindRequest{By: actor(c), Reason: req.Reason}); err != nil {
+		return err
+	}
+	return s.respondBinding(c, http.StatusOK, b.ID)
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongji/db"
+	"gongji/domain"
+)
+
+// loadBinding reads the binding named in the path with the current year's
+// usage.
+func (s *server) loadBinding(c *gin.Context) (domain.Binding, error) {
+	return s.store.Binding(c, c.Param("binding_id"), s.today().Year)
+}
+
+// canRead says who may read a binding: its holder and beneficiary, a
+// reviewer once it was submitted for review, and admins.
+func canRead(p domain.Principal, b domain.Binding) bool {
+	switch p.Role {
+	case domain.RoleInsured:
+		return p.Subject == string(b.Holder) || p.Subject == string(b.Beneficiary)
+	case domain.RoleReviewer:
+		return !b.SubmittedAt.IsZero()
+	case domain.RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// requireHolder refuses anyone but the binding's holder.
+func requireHolder(c *gin.Context, b domain.Binding) error {
+	if principal(c).Subject != string(b.Holder) {
+		return domain.Errorf(domain.CodeForbidden, "only the binding's holder may do this")
+	}
+	return nil
+}
+
+func (s *server) respondBinding(c *gin.Context, status int, id string) error {
+	b, err := s.store.Binding(c, id, s.today().Year)
+	if err != nil {
+		return err
+	}
+	c.JSON(status, toBindingResponse(b))
+	return nil
+}
+
+// getBinding handles GET /v1/bindings/{id}.
+func (s *server) getBinding(c *gin.Context) error {
+	b, err := s.loadBinding(c)
+	if err != nil {
+		return err
+	}
+	if !canRead(principal(c), b) {
+		return domain.Errorf(domain.CodeForbidden, "this binding is not yours")
+	}
+	c.JSON(http.StatusOK, toBindingResponse(b))
+	return nil
+}
+
+// listBindings handles GET /v1/bindings?as=holder|beneficiary&status=.
+func (s *server) listBindings(c *gin.Context) error {
+	limit, after, err := page(c)
+	if err != nil {
+		return err
+	}
+	me := domain.IDNumber(principal(c).Subject)
+	f := db.BindingFilter{After: after, Limit: limit, Year: s.today().Year}
+	switch as := c.DefaultQuery("as", "holder"); as {
+	case "holder":
+		f.Holder = me
+	case "beneficiary":
+		f.Beneficiary = me
+	default:
+		return domain.EnumError("as", as, "holder", "beneficiary")
+	}
+	if raw := c.Query("status"); raw != "" {
+		if f.Status, err = domain.ParseBindingStatus(raw); err != nil {
+			return err
+		}
+	}
+	bindings, err := s.store.ListBindings(c, f)
+	if err != nil {
+		return err
+	}
+	out := listResponse[bindingResponse]{Items: []bindingResponse{}}
+	for _, b := range bindings {
+		out.Items = append(out.Items, toBindingResponse(b))
+	}
+	if len(bindings) == limit {
+		last := bindings[len(bindings)-1]
+		out.NextCursor = encodeCursor(last.RequestedAt, last.ID)
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
+}
+
+// listReviews handles GET /v1/reviews?status=under_review: the reviewer
+// queue, oldest submission first.
+func (s *server) listReviews(c *gin.Context) error {
+	limit, after, err := page(c)
+	if err != nil {
+		return err
+	}
+	status := domain.BindingUnderReview
+	if raw := c.Query("status"); raw != "" {
+		if status, err = domain.ParseBindingStatus(raw); err != nil {
+			return err
+		}
+	}
+	bindings, err := s.store.ReviewQueue(c, status, after, limit, s.today().Year)
+	if err != nil {
+		return err
+	}
+	out := listResponse[bindingResponse]{Items: []bindingResponse{}}
+	for _, b := range bindings {
+		out.Items = append(out.Items, toBindingResponse(b))
+	}
+	if len(bindings) == limit {
+		last := bindings[len(bindings)-1]
+		out.NextCursor = encodeCursor(last.SubmittedAt, last.ID)
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
+}

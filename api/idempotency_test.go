@@ -1,0 +1,119 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"gongji/db"
+	"gongji/domain"
+)
+
+func entryRequest(tok string, id domain.IDNumber, key, amount, reference string) request {
+	return request{
+		method: "POST", path: "/v1/persons/" + string(id) + "/account/entries", token: tok,
+		body:    map[string]any{"amount": amount, "kind": "contribution", "reference": reference},
+		headers: map[string]string{"Idempotency-Key": key},
+	}
+}
+
+func TestIdempotencyKey_SameKeyAndBody_ReplaysTheFirstResponse(t *testing.T) {
+	a := newTestAPI(t)
+	id := a.syncEmployee("100.00")
+	first := a.do(entryRequest(a.admin(), id, "key-1", "10.00", "ref-1"))
+	first.expect(t, 201, "")
+	second := a.do(entryRequest(a.admin(), id, "key-1", "10.00", "ref-1"))
+	second.expect(t, 201, "")
+	if !bytes.Equal(first.body, second.body) || second.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay differs: %s vs %s (header %q)", first.body, second.body, second.header.Get("Idempotent-Replayed"))
+	}
+	if n := a.count(`SELECT count(*) FROM ledger_entries WHERE account_id_number = $1`, id); n != 1 {
+		t.Fatalf("%d entries, want 1", n)
+	}
+}
+
+func TestIdempotencyKey_SameKeyOtherBody_IsConflictAndChangesNothing(t *testing.T) {
+	a := newTestAPI(t)
+	id := a.syncEmployee("100.00")
+	a.do(entryRequest(a.admin(), id, "key-2", "10.00", "ref-2")).expect(t, 201, "")
+	a.do(entryRequest(a.admin(), id, "key-2", "20.00", "ref-3")).expect(t, 409, domain.CodeIdempotencyKeyReused)
+	if n := a.count(`SELECT count(*) FROM ledger_entries WHERE account_id_number = $1`, id); n != 1 {
+		t.Fatalf("%d entries, want 1", n)
+	}
+}
+
+func TestIdempotencyKey_WhileFirstInFlight_IsInProgress(t *testing.T) {
+	a := newTestAPI(t)
+	id := a.syncEmployee("100.00")
+	req := entryRequest(a.admin(), id, "key-3", "10.00", "ref-4")
+	raw := `{"amount":"10.00","kind":"contribution","reference":"ref-4"}`
+	k := db.IdempotencyKey{Caller: "admin:admin01", Method: "POST", Path: req.path, Key: "key-3"}
+	if claimed, _, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(raw))); err != nil || !claimed {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	req.body = raw
+	a.do(req).expect(t, 409, domain.CodeIdempotencyInProgress)
+}
+
+func TestIdempotencyKey_IsScopedToTheCaller(t *testing.T) {
+	a := newTestAPI(t)
+	id := a.syncEmployee("100.00")
+	a.do(entryRequest(a.admin(), id, "key-4", "10.00", "ref-5")).expect(t, 201, "")
+	other := a.token(domain.RoleAdmin, "admin02")
+	a.do(entryRequest(other, id, "key-4", "20.00", "ref-6")).expect(t, 201, "")
+}
+
+func TestIdempotencyKey_ClientErrorsAreReplayedToo(t *testing.T) {
+	a := newTestAPI(t)
+	id := a.syncEmployee("100.00")
+	a.do(entryRequest(a.admin(), id, "key-5", "1.234", "ref-7")).expect(t, 400, domain.CodeInvalidAmount)
+	res := a.do(entryRequest(a.admin(), id, "key-5", "1.234", "ref-7"))
+	res.expect(t, 400, domain.CodeInvalidAmount)
+	if res.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatal("the 400 was not replayed from the stored response")
+	}
+}
+
+func TestIdempotencyKey_Malformed_IsInvalidRequest(t *testing.T) {
+	a := newTestAPI(t)
+	id := a.syncEmployee("100.00")
+	a.do(entryRequest(a.admin(), id, strings.Repeat("k", 256), "10.00", "ref-8")).expect(t, 400, domain.CodeInvalidRequest)
+	a.do(entryRequest(a.admin(), id, "has space", "10.00", "ref-8")).expect(t, 400, domain.CodeInvalidRequest)
+	if n := a.count(`SELECT count(*) FROM ledger_entries WHERE account_id_number = $1`, id); n != 0 {
+		t.Fatalf("%d entries written", n)
+	}
+}
+
+func TestIdempotencyKey_ConcurrentRetries_PostOnce(t *testing.T) {
+	a := newTestAPI(t)
+	id := a.syncEmployee("100.00")
+	const retries = 12
+	statuses := make([]response, retries)
+	var wg sync.WaitGroup
+	for i := range retries {
+		wg.Go(func() { statuses[i] = a.do(entryRequest(a.admin(), id, "key-6", "10.00", "ref-9")) })
+	}
+	wg.Wait()
+	created := 0
+	for _, r := range statuses {
+		switch {
+		case r.status == 201:
+			created++
+		case r.status == 409 && r.errorCode() == domain.CodeIdempotencyInProgress:
+		default:
+			t.Fatalf("unexpected answer %d %s", r.status, r.body)
+		}
+	}
+	if created == 0 {
+		t.Fatal("no request succeeded")
+	}
+	if n := a.count(`SELECT count(*) FROM ledger_entries WHERE account_id_number = $1`, id); n != 1 {
+		t.Fatalf("%d entries, want 1", n)
+	}
+	acc, err := a.store.Account(context.Background(), id)
+	if err != nil || acc.Balance.String() != "110.00" {
+		t.Fatalf("balance %v %v, want 110.00", acc.Balance, err)
+	}
+}

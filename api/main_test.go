@@ -1,0 +1,64 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"gongji/activities"
+	"gongji/db"
+	"gongji/db/dbtest"
+	"gongji/internal/temporaltest"
+	"gongji/worker"
+)
+
+// testTaskQueue is where the API tests start workflows and run a worker.
+const testTaskQueue = "gongji-api-test"
+
+var (
+	testURL      string
+	testTemporal *testsuite.DevServer
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+// run starts a Temporal dev server, creates the package's database and
+// runs a worker with the real activities against both.
+func run(m *testing.M) int {
+	ctx := context.Background()
+	srv, err := temporaltest.Start(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "temporal dev server:", err)
+		return 1
+	}
+	defer srv.Stop()
+	testTemporal = srv
+	if err := worker.EnsureSearchAttributes(ctx, srv.Client(), "default"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	u, drop, err := dbtest.Create(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 1
+	}
+	defer drop()
+	testURL = u
+	conn, err := db.Open(ctx, u)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer conn.Close()
+	store := db.NewStore(conn)
+	w := worker.New(srv.Client(), testTaskQueue, worker.Deps{Store: store, Notifier: activities.InboxNotifier{Store: store}})
+	if err := w.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 1
+	}
+	defer w.Stop()
+	return m.Run()
+}

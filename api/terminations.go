@@ -1,0 +1,63 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+
+	"gongji/domain"
+	"gongji/workflows"
+)
+
+// terminateBindings tells every live binding of the person that matches
+// to end. The sync call that recorded the cause can be repeated: a binding
+// that has already ended ignores the signal.
+func (s *server) terminateBindings(c *gin.Context, person domain.IDNumber, reason func(b domain.Binding) string) error {
+	bindings, err := s.store.LiveBindingsOf(c, person, s.today().Year)
+	if err != nil {
+		return err
+	}
+	by := actor(c)
+	for _, b := range bindings {
+		why := reason(b)
+		if why == "" {
+			continue
+		}
+		t := workflows.Termination{Reason: why, By: by}
+		err := s.temporal.SignalWorkflow(c, workflows.BindingWorkflowID(b.ID), "", workflows.SignalTerminate, t)
+		var ended *serviceerror.NotFound
+		if err != nil && !errors.As(err, &ended) {
+			return fromTemporal(err)
+		}
+	}
+	return nil
+}
+
+// deathReason ends every binding of a person who died.
+func deathReason(person domain.IDNumber, date domain.Date) func(domain.Binding) string {
+	return func(b domain.Binding) string {
+		if b.Holder == person {
+			return "holder died on " + date.String()
+		}
+		return "beneficiary died on " + date.String()
+	}
+}
+
+// coverReason ends the bindings a change of enrolment breaks: any binding
+// of a person whose cover ended, and the holder's bindings when the holder
+// no longer has employee insurance.
+func coverReason(e domain.Enrolment) func(domain.Binding) string {
+	return func(b domain.Binding) string {
+		isHolder := b.Holder == e.IDNumber
+		switch {
+		case e.Status == domain.EnrolmentTerminated && isHolder:
+			return "holder's insurance terminated"
+		case e.Status == domain.EnrolmentTerminated:
+			return "beneficiary's insurance terminated"
+		case isHolder && !e.HasPersonalAccount():
+			return "holder no longer has employee insurance"
+		}
+		return ""
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"gongji/api"
+	"gongji/config"
+	"gongji/db"
+)
+
+func runAPI(ctx context.Context, _ []string) error {
+	cfg, log, err := loadConfig("api")
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireJWTSecret(); err != nil {
+		return err
+	}
+	conn, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tc, err := temporalClient(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return serveAPI(ctx, cfg, log, db.NewStore(conn), tc)
+}
+
+// serveAPI listens on GONGJI_HTTP_ADDR until ctx ends, then drains
+// requests for up to ten seconds.
+func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, store *db.Store, tc client.Client) error {
+	handler := api.NewHandler(api.Deps{Store: store, Temporal: tc, TaskQueue: cfg.TaskQueue, JWTSecret: []byte(cfg.JWTSecret), Logger: log})
+	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	log.Info("API listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"gongji/api"
+	"gongji/db"
+	"gongji/domain"
+	"gongji/internal/demo"
+)
+
+// runDev is `make run`'s process: it creates the database if needed,
+// migrates, seeds the demo data, and runs the worker and the API together
+// until interrupted.
+func runDev(ctx context.Context, _ []string) error {
+	cfg, log, err := loadConfig("dev")
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireJWTSecret(); err != nil {
+		return err
+	}
+	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	conn, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	version, err := db.Migrate(ctx, conn.DB)
+	if err != nil {
+		return err
+	}
+	store := db.NewStore(conn)
+	if err := demo.Seed(ctx, store); err != nil {
+		return err
+	}
+	log.Info("database ready", "version", version)
+	tc, err := temporalClient(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return runWorkerUntil(gctx, cfg, log, store, tc) })
+	g.Go(func() error { return serveAPI(gctx, cfg, log, store, tc) })
+	g.Go(func() error { return printWelcome(gctx, cfg.HTTPAddr, []byte(cfg.JWTSecret)) })
+	return g.Wait()
+}
+
+// printWelcome tells the person at the terminal where to go and gives a
+// token for each demo role.
+func printWelcome(ctx context.Context, addr string, secret []byte) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(500 * time.Millisecond):
+	}
+	base := "http://" + displayAddr(addr)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n gongji is running\n\n")
+	fmt.Fprintf(&b, "  API          %s   (OpenAPI: %s/openapi.yaml, health: %s/readyz)\n", base, base, base)
+	fmt.Fprintf(&b, "  Temporal UI  http://127.0.0.1:8233\n\n")
+	fmt.Fprintf(&b, " Demo tokens (valid 24 h; more with: gongji token --role R --sub S):\n\n")
+	tokens := []struct {
+		label string
+		role  domain.Role
+		sub   string
+	}{
+		{"admin (core-system sync)", domain.RoleAdmin, demo.AdminID},
+		{"reviewer", domain.RoleReviewer, demo.ReviewerID},
+		{"holder 张伟", domain.RoleInsured, string(demo.Holder)},
+		{"spouse 李娜", domain.RoleInsured, string(demo.Spouse)},
+		{"hospital", domain.RoleInstitution, string(demo.Hospital)},
+		{"pharmacy", domain.RoleInstitution, string(demo.Pharmacy)},
+	}
+	for _, t := range tokens {
+		tok, err := api.IssueToken(secret, t.role, t.sub, 24*time.Hour, time.Now())
+		if err != nil {
+			return err
+		}
+		varName := strings.ToUpper(strings.Fields(t.label)[0]) + "_TOKEN"
+		fmt.Fprintf(&b, "  # %s, sub %s\n  export %s=%s\n\n", t.label, t.sub, varName, tok)
+	}
+	fmt.Fprintf(&b, " Demo family: holder %s, spouse %s, child %s, parent %s\n", demo.Holder, demo.Spouse, demo.Child, demo.Parent)
+	fmt.Fprintf(&b, " Try: curl -H \"Authorization: Bearer $ADMIN_TOKEN\" %s/v1/persons/%s\n\n Ctrl-C stops everything.\n", base, demo.Holder)
+	_, err := fmt.Fprint(os.Stdout, b.String())
+	return err
+}
+
+func displayAddr(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	if u, err := url.Parse("http://" + addr); err == nil && u.Hostname() == "0.0.0.0" {
+		return "127.0.0.1:" + u.Port()
+	}
+	return addr
+}

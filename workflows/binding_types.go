@@ -1,0 +1,107 @@
+package workflows
+
+import (
+	"time"
+
+	"gongji/domain"
+)
+
+// Names of the BindingLifecycle workflow and its messages; clients use
+// them to reach a running binding.
+const (
+	BindingWorkflowName  = "BindingLifecycle"
+	SignalTerminate      = "terminate"
+	UpdateAddDocument    = "add_document"
+	UpdateSubmit         = "submit"
+	UpdateReview         = "review"
+	UpdateChangeTerms    = "change_terms"
+	UpdateUnbind         = "unbind"
+	QueryBindingState    = "state"
+	bindingWorkflowIDPre = "binding:"
+)
+
+// BindingWorkflowID is the workflow id of a binding: binding:<id>.
+func BindingWorkflowID(bindingID string) string { return bindingWorkflowIDPre + bindingID }
+
+// Lifecycle policy: how long a request may wait for documents and how
+// early the holder is reminded of expiry.
+const (
+	LapseAfter     = 30 * 24 * time.Hour
+	ReminderBefore = 7 * 24 * time.Hour
+)
+
+// BindingInput starts a BindingLifecycle. State is nil on the first run
+// and carries everything forward on continue-as-new.
+type BindingInput struct {
+	BindingID   string
+	Relation    domain.Relation
+	Terms       domain.Terms
+	RequestedAt time.Time
+	State       *BindingState `json:",omitempty"`
+}
+
+// BindingState is what the workflow knows of its binding; the query
+// "state" returns it.
+type BindingState struct {
+	Status domain.BindingStatus
+	Terms  domain.Terms
+	// DocumentIDs are the documents uploaded so far (deduplicates retried
+	// updates).
+	DocumentIDs []string
+	// DocumentsAtRequest is how many documents there were when a reviewer
+	// asked for more; a new submission needs at least one beyond them.
+	DocumentsAtRequest int
+	// AwaitingSince starts the lapse clock: the request, the last upload or
+	// the reviewer's request for more documents.
+	AwaitingSince time.Time
+	// ReminderSentFor is the validity end the expiry reminder was sent for.
+	ReminderSentFor domain.Date
+	// EventSeq numbers the workflow's events; it makes activity keys unique
+	// and deterministic across continue-as-new.
+	EventSeq int
+}
+
+// Actor is who asked for a change: role and subject, from the API token.
+type Actor struct {
+	Role    domain.Role
+	Subject string
+}
+
+func (a Actor) String() string { return string(a.Role) + ":" + a.Subject }
+
+// DocumentAdded tells the workflow that a document was stored for the
+// binding (an update, so that a submit sent after it always sees it).
+type DocumentAdded struct {
+	DocumentID string
+}
+
+// Termination signals that the binding must end: a death or a loss of
+// cover recorded by the core-system sync.
+type Termination struct {
+	Reason string
+	By     Actor
+}
+
+// SubmitRequest is the holder's submission for review.
+type SubmitRequest struct {
+	By Actor
+}
+
+// ReviewRequest is a reviewer's decision.
+type ReviewRequest struct {
+	By       Actor
+	Decision domain.ReviewDecision
+	Reason   string
+}
+
+// TermsRequest is the holder's change of limit or validity.
+type TermsRequest struct {
+	By    Actor
+	Terms domain.Terms
+}
+
+// UnbindRequest is the holder's unbinding.
+type UnbindRequest struct {
+	By     Actor
+	Reason string
+}

@@ -1,0 +1,161 @@
+package workflows
+
+import (
+	"slices"
+	"strconv"
+
+	"go.temporal.io/sdk/workflow"
+
+	"gongji/db"
+	"gongji/domain"
+)
+
+// Each update has a validator that refuses it synchronously (the caller
+// gets the code at once, and nothing is written to history) and a handler
+// that takes the lock, checks again, and acts.
+
+func (w *bindingWorkflow) validateAddDocument(_ workflow.Context, _ DocumentAdded) error {
+	return w.requireStatus(domain.BindingAwaitingDocuments)
+}
+
+// addDocument records an upload once per document id and restarts the
+// lapse clock. The document itself is already stored; the workflow keeps
+// only its id.
+func (w *bindingWorkflow) addDocument(ctx workflow.Context, d DocumentAdded) error {
+	check := func() error { return w.requireStatus(domain.BindingAwaitingDocuments) }
+	return w.locked(ctx, check, func() error {
+		if !slices.Contains(w.st.DocumentIDs, d.DocumentID) {
+			w.st.DocumentIDs = append(w.st.DocumentIDs, d.DocumentID)
+			w.st.AwaitingSince = workflow.Now(ctx)
+			w.changes++
+		}
+		return nil
+	})
+}
+
+func (w *bindingWorkflow) validateSubmit(_ workflow.Context, _ SubmitRequest) error {
+	return w.checkSubmit()
+}
+
+func (w *bindingWorkflow) checkSubmit() error {
+	if err := w.requireStatus(domain.BindingAwaitingDocuments); err != nil {
+		return err
+	}
+	if len(w.st.DocumentIDs) <= w.st.DocumentsAtRequest {
+		return businessError(domain.Errorf(domain.CodeDocumentsRequired, "upload at least one new relationship document before submitting"))
+	}
+	return nil
+}
+
+func (w *bindingWorkflow) submit(ctx workflow.Context, req SubmitRequest) error {
+	return w.locked(ctx, w.checkSubmit, func() error {
+		_, err := w.transition(ctx, []domain.BindingStatus{domain.BindingAwaitingDocuments}, domain.BindingUnderReview, "submitted", req.By.String(), "")
+		return err
+	})
+}
+
+func (w *bindingWorkflow) validateReview(_ workflow.Context, _ ReviewRequest) error {
+	return w.requireStatus(domain.BindingUnderReview)
+}
+
+func (w *bindingWorkflow) review(ctx workflow.Context, req ReviewRequest) error {
+	check := func() error { return w.requireStatus(domain.BindingUnderReview) }
+	return w.locked(ctx, check, func() error {
+		from := []domain.BindingStatus{domain.BindingUnderReview}
+		switch req.Decision {
+		case domain.DecisionApprove:
+			key, err := w.transition(ctx, from, domain.BindingActive, "approved", req.By.String(), req.Reason)
+			if err == nil {
+				w.notify(domain.NoticeBindingApproved, req.Reason, key)
+			}
+			return err
+		case domain.DecisionReject:
+			key, err := w.transition(ctx, from, domain.BindingRejected, "rejected", req.By.String(), req.Reason)
+			if err == nil {
+				w.notify(domain.NoticeBindingRejected, req.Reason, key)
+			}
+			return err
+		default:
+			key, err := w.transition(ctx, from, domain.BindingAwaitingDocuments, "documents_requested", req.By.String(), req.Reason)
+			if err == nil {
+				w.st.AwaitingSince = workflow.Now(ctx)
+				w.st.DocumentsAtRequest = len(w.st.DocumentIDs)
+				w.notify(domain.NoticeBindingDocumentsRequired, req.Reason, key)
+			}
+			return err
+		}
+	})
+}
+
+func (w *bindingWorkflow) validateChangeTerms(ctx workflow.Context, req TermsRequest) error {
+	return w.checkTerms(ctx, req)
+}
+
+func (w *bindingWorkflow) checkTerms(ctx workflow.Context, req TermsRequest) error {
+	if !w.st.Status.IsLive() {
+		return w.wrongState()
+	}
+	if err := domain.ValidateTerms(req.Terms, domain.DateOf(workflow.Now(ctx))); err != nil {
+		return businessError(err.(*domain.Error))
+	}
+	return nil
+}
+
+func (w *bindingWorkflow) changeTerms(ctx workflow.Context, req TermsRequest) error {
+	return w.locked(ctx, func() error { return w.checkTerms(ctx, req) }, func() error {
+		w.st.EventSeq++
+		c := db.TermsChange{
+			BindingID: w.in.BindingID, Terms: req.Terms, By: req.By.String(), At: workflow.Now(ctx),
+			EventKey: w.eventKey("terms_changed"),
+		}
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordTerms, c).Get(ctx, nil); err != nil {
+			return err
+		}
+		w.st.Terms = req.Terms
+		w.changes++
+		return nil
+	})
+}
+
+func (w *bindingWorkflow) validateUnbind(_ workflow.Context, _ UnbindRequest) error {
+	if !w.st.Status.IsLive() {
+		return w.wrongState()
+	}
+	return nil
+}
+
+func (w *bindingWorkflow) unbind(ctx workflow.Context, req UnbindRequest) error {
+	check := func() error { return w.validateUnbind(ctx, req) }
+	return w.locked(ctx, check, func() error {
+		_, err := w.transition(ctx, domain.LiveBindingStatuses, domain.BindingUnbound, "unbound", req.By.String(), req.Reason)
+		return err
+	})
+}
+
+// locked runs act under the workflow lock if check still passes.
+func (w *bindingWorkflow) locked(ctx workflow.Context, check, act func() error) error {
+	if err := w.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer w.lock.Unlock()
+	if err := check(); err != nil {
+		return err
+	}
+	return act()
+}
+
+func (w *bindingWorkflow) requireStatus(want domain.BindingStatus) error {
+	if w.st.Status != want {
+		return w.wrongState()
+	}
+	return nil
+}
+
+func (w *bindingWorkflow) wrongState() error {
+	return businessError(domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", w.st.Status).
+		WithDetails(map[string]any{"status": string(w.st.Status)}))
+}
+
+func (w *bindingWorkflow) eventKey(event string) string {
+	return w.in.BindingID + ":" + strconv.Itoa(w.st.EventSeq) + ":" + event
+}

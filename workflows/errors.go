@@ -1,0 +1,48 @@
+package workflows
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"gongji/domain"
+)
+
+// businessError turns a domain error into a non-retryable application
+// error whose type is the stable code, so that it crosses Temporal intact.
+func businessError(e *domain.Error) error {
+	if e.Details == nil {
+		return temporal.NewNonRetryableApplicationError(e.Message, string(e.Code), nil)
+	}
+	return temporal.NewNonRetryableApplicationError(e.Message, string(e.Code), nil, e.Details)
+}
+
+// DomainError recovers the domain error a workflow, update or activity
+// refused with; ok is false for any other failure.
+func DomainError(err error) (*domain.Error, bool) {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de, true
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() != "" && isDomainCode(appErr.Type()) {
+		out := &domain.Error{Code: domain.Code(appErr.Type()), Message: appErr.Message()}
+		if appErr.HasDetails() {
+			_ = appErr.Details(&out.Details)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// isDomainCode reports whether an application error type is one of
+// gongji's codes (upper-case words joined by underscores), not an SDK
+// error type such as "PanicError".
+func isDomainCode(t string) bool {
+	for _, r := range t {
+		if (r < 'A' || r > 'Z') && r != '_' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,140 @@
+//go:build record
+
+package workflows_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"gongji/activities"
+	"gongji/db"
+	"gongji/domain"
+	"gongji/internal/temporaltest"
+	"gongji/worker"
+	. "gongji/workflows"
+)
+
+// TestRecordBindingHistories runs BindingLifecycle scenarios on a real dev
+// server with stand-in activities and writes their histories to testdata/,
+// where the replay test reads them. Run it after a deliberate, versioned
+// change of the workflow:
+//
+//	go test -tags record ./workflows -run TestRecordBindingHistories
+func TestRecordBindingHistories(t *testing.T) {
+	ctx := context.Background()
+	srv, err := temporaltest.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c := srv.Client()
+	if err := worker.EnsureSearchAttributes(ctx, c, "default"); err != nil {
+		t.Fatal(err)
+	}
+	w := sdkworker.New(c, "record", sdkworker.Options{})
+	w.RegisterWorkflow(BindingLifecycle)
+	w.RegisterActivityWithOptions(func(context.Context, db.Transition) error { return nil }, activity.RegisterOptions{Name: "RecordTransition"})
+	w.RegisterActivityWithOptions(func(context.Context, db.TermsChange) error { return nil }, activity.RegisterOptions{Name: "RecordTerms"})
+	w.RegisterActivityWithOptions(func(context.Context, activities.BindingNotice) error { return nil }, activity.RegisterOptions{Name: "NotifyHolder"})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	holder := Actor{Role: domain.RoleInsured, Subject: "652701198503120113"}
+	reviewer := Actor{Role: domain.RoleReviewer, Subject: "reviewer01"}
+	limit := domain.MustAmount("3000.00")
+	scenarios := map[string]func(id string){
+		"binding_approved_then_unbound": func(id string) {
+			update(t, c, id, UpdateAddDocument, DocumentAdded{DocumentID: "doc-1"})
+			update(t, c, id, UpdateSubmit, SubmitRequest{By: holder})
+			update(t, c, id, UpdateReview, ReviewRequest{By: reviewer, Decision: domain.DecisionApprove})
+			update(t, c, id, UpdateChangeTerms, TermsRequest{By: holder, Terms: domain.Terms{AnnualLimit: &limit, ValidUntil: domain.NewDate(2099, 12, 31)}})
+			update(t, c, id, UpdateUnbind, UnbindRequest{By: holder, Reason: "no longer needed"})
+		},
+		"binding_documents_requested_then_terminated": func(id string) {
+			update(t, c, id, UpdateAddDocument, DocumentAdded{DocumentID: "doc-1"})
+			update(t, c, id, UpdateSubmit, SubmitRequest{By: holder})
+			update(t, c, id, UpdateReview, ReviewRequest{By: reviewer, Decision: domain.DecisionRequestDocuments, Reason: "出生医学证明不清晰"})
+			update(t, c, id, UpdateAddDocument, DocumentAdded{DocumentID: "doc-2"})
+			update(t, c, id, UpdateSubmit, SubmitRequest{By: holder})
+			update(t, c, id, UpdateReview, ReviewRequest{By: reviewer, Decision: domain.DecisionApprove})
+			signal(t, c, id, SignalTerminate, Termination{Reason: "beneficiary died on 2099-01-01", By: Actor{Role: domain.RoleAdmin, Subject: "admin01"}})
+		},
+		"binding_rejected": func(id string) {
+			update(t, c, id, UpdateAddDocument, DocumentAdded{DocumentID: "doc-1"})
+			update(t, c, id, UpdateSubmit, SubmitRequest{By: holder})
+			update(t, c, id, UpdateReview, ReviewRequest{By: reviewer, Decision: domain.DecisionReject, Reason: "关系证明不符"})
+		},
+	}
+	for name, steps := range scenarios {
+		id := uuid.NewString()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: BindingWorkflowID(id), TaskQueue: "record"}, BindingLifecycle,
+			BindingInput{BindingID: id, Relation: domain.RelationChild, Terms: domain.Terms{ValidUntil: domain.NewDate(2099, 6, 30)}, RequestedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps(id)
+		if err := run.Get(ctx, nil); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", name+".json"))
+	}
+}
+
+func signal(t *testing.T, c client.Client, id, name string, arg any) {
+	t.Helper()
+	if err := c.SignalWorkflow(context.Background(), BindingWorkflowID(id), "", name, arg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func update(t *testing.T, c client.Client, id, name string, arg any) {
+	t.Helper()
+	h, err := c.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
+		WorkflowID: BindingWorkflowID(id), UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(context.Background(), nil)
+	}
+	if err != nil {
+		t.Fatalf("update %s: %v", name, err)
+	}
+}
+
+func writeHistory(t *testing.T, c client.Client, workflowID, runID, path string) {
+	t.Helper()
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, 0)
+	var raw [][]byte
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := protojson.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, b)
+	}
+	out := []byte(`{"events":[`)
+	for i, b := range raw {
+		if i > 0 {
+			out = append(out, ',', '\n')
+		}
+		out = append(out, b...)
+	}
+	out = append(out, "]}\n"...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
