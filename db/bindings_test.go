@@ -248,7 +248,7 @@ func TestCreateBinding_SchemaRefusesBadRows(t *testing.T) {
 	tests := []struct {
 		name   string
 		nb     db.NewBinding
-		pqCode pq.ErrorCode
+		pqCode string
 	}{
 		{"holder binds themselves", db.NewBinding{Holder: holder, Beneficiary: holder}, "23514"},
 		{"negative limit", db.NewBinding{Holder: holder, Beneficiary: person(t, s), Terms: domain.Terms{AnnualLimit: limitOf("-1.00")}}, "23514"},
@@ -261,7 +261,7 @@ func TestCreateBinding_SchemaRefusesBadRows(t *testing.T) {
 			nb.ID, nb.Relation, nb.At = newBindingID(), domain.RelationSpouse, t0
 			err := s.CreateBinding(ctx, nb)
 			var pqErr *pq.Error
-			if !errors.As(err, &pqErr) || pqErr.Code != tt.pqCode {
+			if !errors.As(err, &pqErr) || string(pqErr.Code) != tt.pqCode {
 				t.Fatalf("CreateBinding error = %v, want PostgreSQL error %s", err, tt.pqCode)
 			}
 			if n := count(t, s, `SELECT count(*) FROM bindings WHERE id = $1`, nb.ID); n != 0 {
@@ -626,7 +626,7 @@ func TestBindingsMigration_Constraints(t *testing.T) {
 		name   string
 		query  string
 		args   []any
-		pqCode pq.ErrorCode
+		pqCode string
 	}{
 		{"unknown status", `UPDATE bindings SET status = 'approved' WHERE id = $1`, []any{id}, "23514"},
 		{"negative limit", `UPDATE bindings SET annual_limit = -0.01 WHERE id = $1`, []any{id}, "23514"},
@@ -650,7 +650,7 @@ func TestBindingsMigration_Constraints(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.DB().ExecContext(ctx, tt.query, tt.args...)
 			var pqErr *pq.Error
-			if !errors.As(err, &pqErr) || pqErr.Code != tt.pqCode {
+			if !errors.As(err, &pqErr) || string(pqErr.Code) != tt.pqCode {
 				t.Fatalf("error = %v, want PostgreSQL error %s", err, tt.pqCode)
 			}
 		})
