@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"gongji/db"
+	"gongji/external"
 )
 
 // Notifier delivers a message to a person. The built-in one writes the
@@ -12,13 +13,20 @@ type Notifier interface {
 	Notify(ctx context.Context, n db.Notification) error
 }
 
+// OpNotify names the InboxNotifier's injectable fault.
+const OpNotify = "notify"
+
 // InboxNotifier puts notifications in the PostgreSQL inbox, once per
 // dedup key.
 type InboxNotifier struct {
-	Store *db.Store
+	Store  *db.Store
+	Faults *external.Faults
 }
 
 // Notify writes the notification unless one with its dedup key exists.
 func (n InboxNotifier) Notify(ctx context.Context, msg db.Notification) error {
+	if err := n.Faults.Check(OpNotify); err != nil {
+		return err
+	}
 	return n.Store.AddNotification(ctx, msg)
 }

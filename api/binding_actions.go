@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -24,6 +25,11 @@ func (s *server) submitBinding(c *gin.Context) error {
 	if err := requireHolder(c, b); err != nil {
 		return err
 	}
+	// The workflow counts the documents it was told of; the stored ones are
+	// checked too, in case an upload was removed after a failed update.
+	if b.Status == domain.BindingAwaitingDocuments && len(b.Documents) == 0 {
+		return domain.Errorf(domain.CodeDocumentsRequired, "upload at least one relationship document before submitting")
+	}
 	if err := s.updateBinding(c, b.ID, workflows.UpdateSubmit, workflows.SubmitRequest{By: actor(c)}); err != nil {
 		return err
 	}
@@ -36,7 +42,8 @@ type reviewRequest struct {
 }
 
 // reviewBinding handles POST /v1/bindings/{id}/review (reviewers). A
-// rejection or a request for documents must say why.
+// rejection or a request for documents must say why; an approval is
+// refused (422) when the binding no longer passes the rules.
 func (s *server) reviewBinding(c *gin.Context) error {
 	b, err := s.loadBinding(c)
 	if err != nil {
@@ -59,11 +66,28 @@ func (s *server) reviewBinding(c *gin.Context) error {
 	if b.Status != domain.BindingUnderReview {
 		return domain.Errorf(domain.CodeBindingWrongState, "the binding is %s, not under review", b.Status)
 	}
+	if decision == domain.DecisionApprove {
+		if err := s.checkApproval(c, b); err != nil {
+			return err
+		}
+	}
 	review := workflows.ReviewRequest{By: actor(c), Decision: decision, Reason: req.Reason}
 	if err := s.updateBinding(c, b.ID, workflows.UpdateReview, review); err != nil {
 		return err
 	}
 	return s.respondBinding(c, http.StatusOK, b.ID)
+}
+
+// checkApproval re-checks, at approval, what may have changed since the
+// request: the validity end may have passed, and the holder or the
+// beneficiary may no longer pass the rules (a frozen account, arrears, a
+// lost or moved insurance, a death). The relation policy is not checked
+// again: it held when the binding was requested.
+func (s *server) checkApproval(ctx context.Context, b domain.Binding) error {
+	if until := b.Terms.ValidUntil; !until.IsZero() && until.Before(s.today()) {
+		return domain.Errorf(domain.CodeValidUntilInPast, "valid_until %s is already past; the binding cannot be approved", until)
+	}
+	return s.checkParties(ctx, b.Holder, b.Beneficiary)
 }
 
 type patchBindingRequest struct {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -23,7 +24,8 @@ const maxUploadBody = domain.MaxDocumentSize + 64<<10
 // postDocument handles POST /v1/bindings/{id}/documents: a multipart
 // upload with a `kind` field and a `file` part. The type is sniffed from
 // the content; the file is stored with its SHA-256 and the workflow is told
-// only its id.
+// only its id. If the workflow refuses it (or does not answer), the stored
+// file and its history entry are removed again.
 func (s *server) postDocument(c *gin.Context) error {
 	b, err := s.loadBinding(c)
 	if err != nil {
@@ -51,6 +53,11 @@ func (s *server) postDocument(c *gin.Context) error {
 		return err
 	}
 	if err := s.updateBinding(c, b.ID, workflows.UpdateAddDocument, workflows.DocumentAdded{DocumentID: saved.ID}); err != nil {
+		// A refused upload changes nothing: take the stored file back,
+		// even if the client has gone away meanwhile.
+		if rmErr := s.store.RemoveDocument(context.WithoutCancel(c), b.ID, saved.ID); rmErr != nil {
+			logger(c).Error("remove refused document", "binding_id", b.ID, "document_id", saved.ID, "error", rmErr)
+		}
 		return err
 	}
 	c.JSON(http.StatusCreated, toDocumentResponse(saved))

@@ -64,7 +64,23 @@ func (s *server) postBinding(c *gin.Context) error {
 	return s.respondBinding(c, http.StatusCreated, nb.ID)
 }
 
+// checkBindingRules applies every rule a new binding must pass: the
+// holder's and the beneficiary's, and the relation policy in force today.
 func (s *server) checkBindingRules(ctx context.Context, holderID, beneficiaryID domain.IDNumber, relation domain.Relation, today domain.Date) error {
+	if err := s.checkParties(ctx, holderID, beneficiaryID); err != nil {
+		return err
+	}
+	policies, err := s.store.RelationPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	return domain.CheckRelation(relation, policies, today)
+}
+
+// checkParties applies the holder and beneficiary rules to the two
+// persons as the core system knows them now: at the request, and again
+// at approval.
+func (s *server) checkParties(ctx context.Context, holderID, beneficiaryID domain.IDNumber) error {
 	holder, found, err := s.party(ctx, holderID)
 	if err != nil {
 		return err
@@ -82,14 +98,7 @@ func (s *server) checkBindingRules(ctx context.Context, holderID, beneficiaryID 
 	if !found {
 		return domain.Errorf(domain.CodeBeneficiaryNotFound, "the insurance core system does not know the beneficiary")
 	}
-	if err := domain.CheckBeneficiary(holderID, beneficiary, domain.DefaultPools); err != nil {
-		return err
-	}
-	policies, err := s.store.RelationPolicies(ctx)
-	if err != nil {
-		return err
-	}
-	return domain.CheckRelation(relation, policies, today)
+	return domain.CheckBeneficiary(holderID, beneficiary, domain.DefaultPools)
 }
 
 func (s *server) startBindingWorkflow(c *gin.Context, nb db.NewBinding) error {

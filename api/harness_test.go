@@ -35,12 +35,22 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
+	return newTestAPIWith(t, nil)
+}
+
+// newTestAPIWith is newTestAPI with the dependencies changed by change
+// (e.g. a fake Temporal or another clock).
+func newTestAPIWith(t *testing.T, change func(*Deps)) *testAPI {
+	t.Helper()
 	store := db.NewStore(dbtest.Open(t, testURL))
-	router := newRouter(Deps{
+	d := Deps{
 		Store: store, Temporal: testTemporal.Client(), TaskQueue: testTaskQueue, JWTSecret: testSecret,
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return testNow },
-	})
-	return &testAPI{t: t, router: router, store: store}
+	}
+	if change != nil {
+		change(&d)
+	}
+	return &testAPI{t: t, router: newRouter(d), store: store}
 }
 
 // token signs a token for role and subject, valid for an hour.

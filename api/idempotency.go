@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -25,8 +26,9 @@ var idempotencyKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 // idempotent honours Idempotency-Key on POST: the first request with a key
 // runs and its response is stored; the same key and body again get that
 // response; the same key with another body is 409 IDEMPOTENCY_KEY_REUSED,
-// and while the first is in flight 409 IDEMPOTENCY_IN_PROGRESS. A response
-// of 500 or more is not stored, so the request can be retried.
+// and while the first is in flight 409 IDEMPOTENCY_IN_PROGRESS (a claim in
+// flight for longer than db.IdempotencyClaimStaleAfter is taken over). A
+// response of 500 or more is not stored, so the request can be retried.
 func idempotent(store *db.Store) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader(idempotencyHeader)
@@ -60,18 +62,25 @@ func idempotent(store *db.Store) gin.HandlerFunc {
 
 		w := &capturingWriter{ResponseWriter: c.Writer}
 		c.Writer = w
+		// The outcome is stored even when the client has gone away
+		// meanwhile (its context cancelled): the work may well have been
+		// done, and a key left in flight would answer every retry with
+		// IDEMPOTENCY_IN_PROGRESS until the claim goes stale.
+		done := context.WithoutCancel(ctx)
 		defer func() {
 			if p := recover(); p != nil {
-				_ = store.ReleaseIdempotencyKey(ctx, k)
+				_ = store.ReleaseIdempotencyKey(done, k)
 				panic(p)
 			}
 			if w.Status() >= http.StatusInternalServerError {
-				_ = store.ReleaseIdempotencyKey(ctx, k)
+				if err := store.ReleaseIdempotencyKey(done, k); err != nil {
+					logger(c).Error("release idempotency key", "error", err)
+				}
 				return
 			}
-			if err := store.CompleteIdempotencyKey(ctx, k, w.Status(), w.body.Bytes(), w.Header().Get("Content-Type")); err != nil {
+			if err := store.CompleteIdempotencyKey(done, k, w.Status(), w.body.Bytes(), w.Header().Get("Content-Type")); err != nil {
 				logger(c).Error("store idempotent response", "error", err)
-				_ = store.ReleaseIdempotencyKey(ctx, k)
+				_ = store.ReleaseIdempotencyKey(done, k)
 			}
 		}()
 		c.Next()

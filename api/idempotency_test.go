@@ -3,9 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 
 	"gongji/db"
 	"gongji/domain"
@@ -115,5 +118,59 @@ func TestIdempotencyKey_ConcurrentRetries_PostOnce(t *testing.T) {
 	acc, err := a.store.Account(context.Background(), id)
 	if err != nil || acc.Balance.String() != "110.00" {
 		t.Fatalf("balance %v %v, want 110.00", acc.Balance, err)
+	}
+}
+
+// idempotentOnly serves POST /x behind the idempotency middleware alone,
+// with handler as the route.
+func idempotentOnly(t *testing.T, store *db.Store, handler gin.HandlerFunc) *gin.Engine {
+	t.Helper()
+	r := gin.New()
+	r.Use(func(c *gin.Context) {
+		c.Set(principalKey, domain.Principal{Role: domain.RoleAdmin, Subject: "admin01"})
+		c.Next()
+	}, idempotent(store))
+	r.POST("/x", handler)
+	return r
+}
+
+// postCancelled sends POST /x with an Idempotency-Key; the handler cancels
+// the request's context (the client went away) before answering.
+func postCancelled(t *testing.T, store *db.Store, key string, status int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := idempotentOnly(t, store, func(c *gin.Context) {
+		cancel()
+		<-c.Request.Context().Done()
+		c.JSON(status, gin.H{"ok": status < 500})
+	})
+	req := httptest.NewRequest("POST", "/x", strings.NewReader(`{}`)).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(idempotencyHeader, key)
+	r.ServeHTTP(httptest.NewRecorder(), req)
+}
+
+func TestIdempotencyKey_ClientGoneAway_ResponseIsStillStored(t *testing.T) {
+	a := newTestAPI(t)
+	key := "gone-" + string(newID())
+	postCancelled(t, a.store, key, 201)
+
+	k := db.IdempotencyKey{Caller: "admin:admin01", Method: "POST", Path: "/x", Key: key}
+	claimed, rec, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(`{}`)))
+	if err != nil || claimed || !rec.Completed || rec.StatusCode != 201 {
+		t.Fatalf("the key was left in flight or lost: claimed=%v rec=%+v err=%v", claimed, rec, err)
+	}
+}
+
+func TestIdempotencyKey_ClientGoneAway_ServerErrorStillReleasesTheKey(t *testing.T) {
+	a := newTestAPI(t)
+	key := "gone-" + string(newID())
+	postCancelled(t, a.store, key, 503)
+
+	k := db.IdempotencyKey{Caller: "admin:admin01", Method: "POST", Path: "/x", Key: key}
+	claimed, rec, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(`{}`)))
+	if err != nil || !claimed {
+		t.Fatalf("the key was not released: claimed=%v rec=%+v err=%v", claimed, rec, err)
 	}
 }

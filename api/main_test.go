@@ -8,9 +8,9 @@ import (
 
 	"go.temporal.io/sdk/testsuite"
 
-	"gongji/activities"
 	"gongji/db"
 	"gongji/db/dbtest"
+	"gongji/external"
 	"gongji/internal/temporaltest"
 	"gongji/worker"
 )
@@ -19,6 +19,8 @@ import (
 const testTaskQueue = "gongji-api-test"
 
 var (
+	// testFaults arms failures in the worker's built-in adapters.
+	testFaults   = &external.Faults{}
 	testURL      string
 	testTemporal *testsuite.DevServer
 )
@@ -54,7 +56,7 @@ func run(m *testing.M) int {
 	}
 	defer conn.Close()
 	store := db.NewStore(conn)
-	w := worker.New(srv.Client(), testTaskQueue, worker.Deps{Store: store, Notifier: activities.InboxNotifier{Store: store}})
+	w := worker.New(srv.Client(), testTaskQueue, worker.BuiltinDeps(store, testFaults))
 	if err := w.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1

@@ -30,6 +30,12 @@ var allowedRoles = map[string][]domain.Role{
 	"GET /v1/bindings/:binding_id/documents/:doc_id": {domain.RoleInsured, domain.RoleReviewer},
 	"POST /v1/bindings/:binding_id/review":           {domain.RoleReviewer},
 	"GET /v1/reviews":                                {domain.RoleReviewer},
+
+	"POST /v1/settlements":                       {domain.RoleInstitution},
+	"GET /v1/settlements":                        {domain.RoleInstitution},
+	"GET /v1/settlements/:settlement_id":         {domain.RoleInstitution},
+	"POST /v1/settlements/:settlement_id/topup":  {domain.RoleInstitution},
+	"POST /v1/settlements/:settlement_id/cancel": {domain.RoleInstitution},
 }
 
 // subjectOf gives each role a subject of the right form.
@@ -43,7 +49,8 @@ var subjectOf = map[domain.Role]string{
 // concretePath fills a route's parameters with values of the right form.
 func concretePath(route string) string {
 	r := strings.NewReplacer(":id_number", string(newID()), ":filing_no", "BA-1", ":code", "H65270100001",
-		":binding_id", "00000000-0000-4000-8000-000000000000", ":doc_id", "00000000-0000-4000-8000-000000000001")
+		":binding_id", "00000000-0000-4000-8000-000000000000", ":doc_id", "00000000-0000-4000-8000-000000000001",
+		":settlement_id", "00000000-0000-4000-8000-000000000002")
 	return r.Replace(route)
 }
 

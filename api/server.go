@@ -22,6 +22,8 @@ type Deps struct {
 	Temporal Temporal
 	// TaskQueue is where the API starts workflows.
 	TaskQueue string
+	// TopupTimeout is how long a settlement waits for its top-up.
+	TopupTimeout time.Duration
 	// JWTSecret verifies bearer tokens (HS256).
 	JWTSecret []byte
 	Logger    *slog.Logger
@@ -32,10 +34,11 @@ type Deps struct {
 }
 
 type server struct {
-	store     *db.Store
-	temporal  Temporal
-	taskQueue string
-	now       func() time.Time
+	store        *db.Store
+	temporal     Temporal
+	taskQueue    string
+	topupTimeout time.Duration
+	now          func() time.Time
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -53,7 +56,10 @@ func newRouter(d Deps) *gin.Engine {
 	if d.Registry == nil {
 		d.Registry = NewRegistry()
 	}
-	s := &server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, now: d.Now}
+	if d.TopupTimeout <= 0 {
+		d.TopupTimeout = 15 * time.Minute
+	}
+	s := &server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, topupTimeout: d.TopupTimeout, now: d.Now}
 	metrics := newHTTPMetrics(d.Registry)
 
 	r := gin.New()
@@ -89,6 +95,13 @@ func newRouter(d Deps) *gin.Engine {
 	reviewer := v1.Group("", requireRole(domain.RoleReviewer))
 	reviewer.POST("/bindings/:binding_id/review", handle(s.reviewBinding))
 	reviewer.GET("/reviews", handle(s.listReviews))
+
+	institution := v1.Group("", requireRole(domain.RoleInstitution))
+	institution.POST("/settlements", handle(s.postSettlement))
+	institution.GET("/settlements", handle(s.listSettlements))
+	institution.GET("/settlements/:settlement_id", handle(s.getSettlement))
+	institution.POST("/settlements/:settlement_id/topup", handle(s.postTopup))
+	institution.POST("/settlements/:settlement_id/cancel", handle(s.postCancel))
 	return r
 }
 

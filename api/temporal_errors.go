@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -11,9 +12,15 @@ import (
 	"gongji/workflows"
 )
 
+// bindingUpdateTimeout bounds how long a request waits for a binding's
+// workflow to answer an update (the worker may be down or the workflow
+// busy); the client then gets UNAVAILABLE instead of hanging.
+const bindingUpdateTimeout = 10 * time.Second
+
 // fromTemporal turns a workflow's refusal into its domain error, a
-// finished workflow into BINDING_WRONG_STATE and an unreachable Temporal
-// into UNAVAILABLE; anything else stays internal.
+// finished workflow into BINDING_WRONG_STATE and an unreachable Temporal,
+// or an update not answered in time, into UNAVAILABLE; anything else stays
+// internal.
 func fromTemporal(err error) error {
 	if err == nil {
 		return nil
@@ -25,16 +32,22 @@ func fromTemporal(err error) error {
 	if errors.As(err, &notFound) {
 		return domain.Errorf(domain.CodeBindingWrongState, "the binding has ended")
 	}
+	var timedOut *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	if errors.As(err, &timedOut) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return domain.Errorf(domain.CodeUnavailable, "the workflow service did not answer in time; the change may still take effect, read it back before trying again")
+	}
 	var unavailable *serviceerror.Unavailable
-	if errors.As(err, &unavailable) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &unavailable) {
 		return domain.Errorf(domain.CodeUnavailable, "the workflow service is unavailable; try again")
 	}
 	return err
 }
 
 // updateBinding sends an update to a binding's workflow and waits for its
-// outcome.
+// outcome, at most bindingUpdateTimeout.
 func (s *server) updateBinding(ctx context.Context, bindingID, name string, arg any) error {
+	ctx, cancel := context.WithTimeout(ctx, bindingUpdateTimeout)
+	defer cancel()
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.BindingWorkflowID(bindingID),
 		UpdateName:   name,

@@ -44,9 +44,13 @@ func deathReason(person domain.IDNumber, date domain.Date) func(domain.Binding) 
 	}
 }
 
-// coverReason ends the bindings a change of enrolment breaks: any binding
-// of a person whose cover ended, and the holder's bindings when the holder
-// no longer has employee insurance.
+// coverReason ends the bindings a change of enrolment breaks for good:
+// any binding of a person whose cover ended; the holder's bindings when
+// the holder no longer has employee insurance or is now insured outside
+// Bortala; the beneficiary's when the beneficiary is now insured outside
+// Xinjiang. A suspension (or arrears) does not end a binding: it may be
+// lifted, and meanwhile settlement refuses to use the binding, since it
+// checks the holder's and the patient's insurance on every payment.
 func coverReason(e domain.Enrolment) func(domain.Binding) string {
 	return func(b domain.Binding) string {
 		isHolder := b.Holder == e.IDNumber
@@ -57,6 +61,10 @@ func coverReason(e domain.Enrolment) func(domain.Binding) string {
 			return "beneficiary's insurance terminated"
 		case isHolder && !e.HasPersonalAccount():
 			return "holder no longer has employee insurance"
+		case isHolder && !domain.DefaultPools.InPrefecture(e.Admdvs):
+			return "holder now insured outside Bortala (" + string(e.Admdvs) + ")"
+		case !isHolder && !domain.DefaultPools.InProvince(e.Admdvs):
+			return "beneficiary now insured outside Xinjiang (" + string(e.Admdvs) + ")"
 		}
 		return ""
 	}

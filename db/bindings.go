@@ -76,7 +76,7 @@ func (s *Store) CreateBinding(ctx context.Context, nb NewBinding) error {
 // whole (with its history) and is BINDING_WRONG_STATE.
 func (s *Store) DeleteUnstartedBinding(ctx context.Context, id string) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
-		status, _, err := lockForEvent(ctx, tx, id, "")
+		status, err := lockBinding(ctx, tx, id)
 		if domain.ErrorCode(err) == domain.CodeBindingNotFound {
 			return nil
 		}
@@ -167,6 +167,10 @@ type TermsChange struct {
 }
 
 // ChangeTerms writes new terms to a live binding; idempotent on EventKey.
+// A limit below the usage of the year of c.At (Beijing time) is
+// LIMIT_BELOW_USAGE. The usage is read under the binding's row lock, which
+// every settlement takes before it adds to the usage, so no settlement can
+// slip in between the check and the change.
 func (s *Store) ChangeTerms(ctx context.Context, c TermsChange) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		status, done, err := lockForEvent(ctx, tx, c.BindingID, c.EventKey)
@@ -175,6 +179,17 @@ func (s *Store) ChangeTerms(ctx context.Context, c TermsChange) error {
 		}
 		if !status.IsLive() {
 			return domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", status)
+		}
+		if limit := c.Terms.AnnualLimit; limit != nil {
+			var used domain.Amount
+			const usage = `SELECT COALESCE((SELECT used FROM binding_usage WHERE binding_id = $1 AND year = $2), 0)`
+			if err := tx.GetContext(ctx, &used, usage, c.BindingID, domain.DateOf(c.At).Year); err != nil {
+				return err
+			}
+			if limit.LessThan(used.Decimal) {
+				return domain.Errorf(domain.CodeLimitBelowUsage, "the limit %s is below this year's usage %s", limit, used).
+					WithDetails(map[string]any{"used_this_year": used.String()})
+			}
 		}
 		const q = `UPDATE bindings SET annual_limit = $2, valid_until = $3, updated_at = now() WHERE id = $1`
 		if _, err := tx.ExecContext(ctx, q, c.BindingID, c.Terms.AnnualLimit, c.Terms.ValidUntil); err != nil {
@@ -195,21 +210,32 @@ func describeTerms(t domain.Terms) string {
 	return limit + ", " + until
 }
 
-// lockForEvent locks the binding row and reports its status, and whether
-// the event was already recorded.
-func lockForEvent(ctx context.Context, tx *sqlx.Tx, bindingID, eventKey string) (domain.BindingStatus, bool, error) {
+// lockBinding locks the binding row and reports its status;
+// BINDING_NOT_FOUND when unknown. Everything that changes a binding, or
+// its usage, locks the row first.
+func lockBinding(ctx context.Context, tx *sqlx.Tx, bindingID string) (domain.BindingStatus, error) {
 	var status string
 	if err := tx.GetContext(ctx, &status, `SELECT status FROM bindings WHERE id = $1 FOR UPDATE`, bindingID); err != nil {
 		if isNoRows(err) {
-			return "", false, domain.Errorf(domain.CodeBindingNotFound, "no such binding")
+			return "", domain.Errorf(domain.CodeBindingNotFound, "no such binding")
 		}
+		return "", err
+	}
+	return domain.BindingStatus(status), nil
+}
+
+// lockForEvent locks the binding row and reports its status, and whether
+// the event was already recorded.
+func lockForEvent(ctx context.Context, tx *sqlx.Tx, bindingID, eventKey string) (domain.BindingStatus, bool, error) {
+	status, err := lockBinding(ctx, tx, bindingID)
+	if err != nil {
 		return "", false, err
 	}
 	var seen bool
 	if err := tx.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM binding_history WHERE event_key = $1)`, eventKey); err != nil {
 		return "", false, err
 	}
-	return domain.BindingStatus(status), seen, nil
+	return status, seen, nil
 }
 
 func insertHistory(ctx context.Context, tx *sqlx.Tx, bindingID string, at time.Time, event, by, reason, key string) error {

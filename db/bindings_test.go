@@ -660,3 +660,55 @@ func TestBindingsMigration_Constraints(t *testing.T) {
 		t.Errorf("refused writes changed the binding: %+v", b)
 	}
 }
+
+// A new limit may not be below the usage of the Beijing year of the
+// change; usage of other years does not count.
+func TestChangeTerms_LimitBelowThisYearsUsage_IsRefused(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	holder, child := employeeWithAccount(t, s, "500.00"), person(t, s)
+	id := request(t, s, holder, child, t0)
+	move(t, s, id, t0, domain.BindingAwaitingDocuments, domain.BindingUnderReview, domain.BindingActive)
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO binding_usage (binding_id, year, used) VALUES ($1, 2026, 300.00), ($1, 2025, 900.00), ($1, 2027, 50.00)`, id); err != nil {
+		t.Fatal(err)
+	}
+	lastMorningOf2026 := time.Date(2026, 12, 31, 10, 0, 0, 0, domain.Beijing)
+	// 2026-12-31 16:30 UTC is already 2027-01-01 in Beijing.
+	newYearInBeijing := time.Date(2026, 12, 31, 16, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		limit *domain.Amount
+		at    time.Time
+		want  domain.Code
+	}{
+		{"one cent below this year's usage", limitOf("299.99"), lastMorningOf2026, domain.CodeLimitBelowUsage},
+		{"zero while money was used", limitOf("0.00"), lastMorningOf2026, domain.CodeLimitBelowUsage},
+		{"equal to this year's usage", limitOf("300.00"), lastMorningOf2026, ""},
+		{"no limit", nil, lastMorningOf2026, ""},
+		{"below last year's usage only", limitOf("400.00"), lastMorningOf2026, ""},
+		{"a new year in Beijing counts the new year's usage", limitOf("60.00"), newYearInBeijing, ""},
+		{"below the new year's usage", limitOf("49.99"), newYearInBeijing, domain.CodeLimitBelowUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := mustBinding(t, s, id, 2026)
+			c := db.TermsChange{BindingID: id, Terms: domain.Terms{AnnualLimit: tt.limit}, By: "insured:" + string(holder), At: tt.at, EventKey: newKey(id)}
+			err := s.ChangeTerms(ctx, c)
+			assertCode(t, err, tt.want)
+			after := mustBinding(t, s, id, 2026)
+			if err != nil {
+				var de *domain.Error
+				if errors.As(err, &de) && de.Details["used_this_year"] == nil {
+					t.Errorf("details lack used_this_year: %v", de.Details)
+				}
+				if !sameLimit(after.Terms.AnnualLimit, before.Terms.AnnualLimit) || len(after.History) != len(before.History) {
+					t.Errorf("refused change written: limit %v, %d → %d history entries", after.Terms.AnnualLimit, len(before.History), len(after.History))
+				}
+				return
+			}
+			if !sameLimit(after.Terms.AnnualLimit, tt.limit) {
+				t.Errorf("limit = %v, want %v", after.Terms.AnnualLimit, tt.limit)
+			}
+		})
+	}
+}

@@ -34,7 +34,7 @@ const documentColumns = `id, binding_id, kind, media_type, size, sha256, uploade
 func (s *Store) AddDocument(ctx context.Context, d domain.Document, content []byte) (domain.Document, error) {
 	var out domain.Document
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		status, _, err := lockForEvent(ctx, tx, d.BindingID, "")
+		status, err := lockBinding(ctx, tx, d.BindingID)
 		if err != nil {
 			return err
 		}
@@ -49,10 +49,34 @@ func (s *Store) AddDocument(ctx context.Context, d domain.Document, content []by
 			return err
 		}
 		out = row.toDomain()
-		return insertHistory(ctx, tx, d.BindingID, row.At, "document_uploaded", d.UploadedBy, string(d.Kind), "document:"+d.ID)
+		return insertHistory(ctx, tx, d.BindingID, row.At, "document_uploaded", d.UploadedBy, string(d.Kind), documentEventKey(d.ID))
 	})
 	return out, err
 }
+
+// RemoveDocument takes back an upload the binding's workflow refused: the
+// document and its history entry go, in one transaction, so that a refused
+// upload leaves nothing behind. An unknown document is already gone.
+func (s *Store) RemoveDocument(ctx context.Context, bindingID, docID string) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := lockBinding(ctx, tx, bindingID)
+		if domain.ErrorCode(err) == domain.CodeBindingNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		const history = `DELETE FROM binding_history WHERE binding_id = $1 AND event_key = $2`
+		if _, err := tx.ExecContext(ctx, history, bindingID, documentEventKey(docID)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM documents WHERE binding_id = $1 AND id = $2`, bindingID, docID)
+		return err
+	})
+}
+
+// documentEventKey is the history event key of an upload.
+func documentEventKey(docID string) string { return "document:" + docID }
 
 // Document reads one document of a binding with its content;
 // DOCUMENT_NOT_FOUND when the binding has no such document.

@@ -181,3 +181,46 @@ func TestBinding_ListsDocumentsInUploadOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoveDocument_TakesBackTheUploadAndItsHistory(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	holder, child := employeeWithAccount(t, s, "500.00"), person(t, s)
+	id := request(t, s, holder, child, t0)
+	kept := addDocument(t, s, id, []byte("%PDF-1.7 户口本"))
+	historyBefore := historyRows(t, s, id)
+	refused := addDocument(t, s, id, []byte("%PDF-1.7 出生医学证明"))
+
+	if err := s.RemoveDocument(ctx, id, refused.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := s.Document(ctx, id, refused.ID)
+	assertCode(t, err, domain.CodeDocumentNotFound)
+	if n := count(t, s, `SELECT count(*) FROM binding_history WHERE event_key = $1`, "document:"+refused.ID); n != 0 {
+		t.Errorf("the upload's history entry is still there")
+	}
+	b := mustBinding(t, s, id, 2026)
+	if len(b.Documents) != 1 || b.Documents[0].ID != kept.ID || len(b.History) != historyBefore {
+		t.Errorf("documents %+v, %d history entries (want %d): more than the refused upload was touched", b.Documents, len(b.History), historyBefore)
+	}
+
+	// Repeating it, or naming an unknown document or binding, is harmless.
+	if err := s.RemoveDocument(ctx, id, refused.ID); err != nil {
+		t.Errorf("second removal: %v", err)
+	}
+	if err := s.RemoveDocument(ctx, "no-such-binding", "no-such-document"); err != nil {
+		t.Errorf("unknown binding: %v", err)
+	}
+	// Another binding's document is not removed through this binding.
+	other := request(t, s, holder, person(t, s), t0)
+	foreign := addDocument(t, s, other, []byte("%PDF-1.7 结婚证"))
+	if err := s.RemoveDocument(ctx, id, foreign.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Document(ctx, other, foreign.ID); err != nil {
+		t.Errorf("another binding's document was removed: %v", err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM binding_history WHERE event_key = $1`, "document:"+foreign.ID); n != 1 {
+		t.Errorf("another binding's upload history was removed")
+	}
+}

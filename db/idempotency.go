@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // IdempotencyKey names one Idempotency-Key use: the key is scoped to the
@@ -24,14 +25,24 @@ type IdempotencyRecord struct {
 	ContentType string
 }
 
+// IdempotencyClaimStaleAfter is how long a claimed key may stay in flight:
+// a claim older than this that never completed (its process died, or its
+// answer could not be stored) is taken over by the next request with the
+// key.
+const IdempotencyClaimStaleAfter = 5 * time.Minute
+
 // ClaimIdempotencyKey records the key with the request's hash. claimed is
-// true when this call stored it; otherwise existing is what another request
-// stored before.
+// true when this call stored it, or took over a stale claim (in flight for
+// longer than IdempotencyClaimStaleAfter); otherwise existing is what
+// another request stored before.
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, requestHash string) (claimed bool, existing IdempotencyRecord, err error) {
-	const insert = `
+	const claim = `
 		INSERT INTO idempotency_keys (caller, method, path, key, request_hash) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT DO NOTHING`
-	res, err := s.db.ExecContext(ctx, insert, k.Caller, k.Method, k.Path, k.Key, requestHash)
+		ON CONFLICT (caller, method, path, key) DO UPDATE
+			SET request_hash = EXCLUDED.request_hash, created_at = now()
+			WHERE idempotency_keys.completed_at IS NULL
+				AND idempotency_keys.created_at < now() - make_interval(secs => $6)`
+	res, err := s.db.ExecContext(ctx, claim, k.Caller, k.Method, k.Path, k.Key, requestHash, IdempotencyClaimStaleAfter.Seconds())
 	if err != nil {
 		return false, IdempotencyRecord{}, err
 	}
@@ -51,11 +62,12 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, reque
 	return false, rec, err
 }
 
-// CompleteIdempotencyKey stores the response given for a claimed key.
+// CompleteIdempotencyKey stores the response given for a claimed key. A
+// key completed already keeps its first response.
 func (s *Store) CompleteIdempotencyKey(ctx context.Context, k IdempotencyKey, status int, body []byte, contentType string) error {
 	const q = `
 		UPDATE idempotency_keys SET status_code = $5, response_body = $6, content_type = $7, completed_at = now()
-		WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4`
+		WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4 AND completed_at IS NULL`
 	_, err := s.db.ExecContext(ctx, q, k.Caller, k.Method, k.Path, k.Key, status, body, contentType)
 	return err
 }

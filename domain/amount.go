@@ -67,6 +67,11 @@ func ParseAmount(s string) (Amount, error) {
 // String formats the amount with exactly two decimals.
 func (a Amount) String() string { return a.StringFixed(2) }
 
+// Format prints the amount with exactly two decimals for every verb, so
+// that messages never show "30.5" (the embedded decimal's own Format
+// would).
+func (a Amount) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(a.String())) }
+
 // Add returns a + b.
 func (a Amount) Add(b Amount) Amount { return Amount{a.Decimal.Add(b.Decimal)} }
 

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"encoding"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -492,6 +493,15 @@ func TestAmount_ValueScanRoundTrip(t *testing.T) {
 			if !got.Equal(want.Decimal) || got.String() != want.String() {
 				t.Errorf("round trip of %s via %T gave %s", want, src, got)
 			}
+		}
+	}
+}
+
+func TestAmount_FormatAlwaysShowsTwoDecimals(t *testing.T) {
+	a := domain.MustAmount("30.5")
+	for _, verb := range []string{"%s", "%v", "%d"} {
+		if got := fmt.Sprintf(verb, a); got != "30.50" {
+			t.Errorf("Sprintf(%q) = %q, want 30.50", verb, got)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -154,13 +155,19 @@ type HistoryEntry struct {
 const maxReasonRunes = 500
 
 // ValidateReason checks a reviewer's or holder's reason: required when
-// asked for, at most 500 characters of valid UTF-8.
+// asked for, at most 500 characters of valid UTF-8, and no control
+// characters other than line feed and tab (a NUL byte, for one, cannot be
+// stored in PostgreSQL text).
 func ValidateReason(reason string, required bool) error {
+	field := map[string]any{"field": "reason"}
 	if required && strings.TrimSpace(reason) == "" {
-		return Errorf(CodeInvalidRequest, "a reason is required for this decision").WithDetails(map[string]any{"field": "reason"})
+		return Errorf(CodeInvalidRequest, "a reason is required for this decision").WithDetails(field)
 	}
 	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxReasonRunes {
-		return Errorf(CodeInvalidRequest, "reason must be at most %d characters", maxReasonRunes).WithDetails(map[string]any{"field": "reason"})
+		return Errorf(CodeInvalidRequest, "reason must be at most %d characters", maxReasonRunes).WithDetails(field)
+	}
+	if strings.ContainsFunc(reason, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
+		return Errorf(CodeInvalidRequest, "reason must not contain control characters other than line feed and tab").WithDetails(field)
 	}
 	return nil
 }

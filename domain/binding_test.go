@@ -186,6 +186,13 @@ func TestValidateReason(t *testing.T) {
 		{"501 characters, not required", strings.Repeat("a", 501), false, domain.CodeInvalidRequest},
 		{"invalid UTF-8", "bad \xff byte", false, domain.CodeInvalidRequest},
 		{"invalid UTF-8, required", "\xc3\x28", true, domain.CodeInvalidRequest},
+		{"line feed and tab allowed", "第一行\n\t第二行", true, ""},
+		{"NUL byte", "bad\x00reason", false, domain.CodeInvalidRequest},
+		{"NUL byte, required", "\x00", true, domain.CodeInvalidRequest},
+		{"carriage return", "line\r\nnext", false, domain.CodeInvalidRequest},
+		{"escape (ANSI sequence)", "\x1b[31mred", false, domain.CodeInvalidRequest},
+		{"DEL", "del\x7f", false, domain.CodeInvalidRequest},
+		{"C1 control U+0085", "next\u0085line", false, domain.CodeInvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

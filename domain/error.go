@@ -60,8 +60,28 @@ const (
 	CodeBeneficiaryDeceased          Code = "BENEFICIARY_DECEASED"
 	CodeValidUntilInPast             Code = "VALID_UNTIL_IN_PAST"
 	CodeLimitBelowUsage              Code = "LIMIT_BELOW_USAGE"
-	CodeInternal                     Code = "INTERNAL"
-	CodeUnavailable                  Code = "UNAVAILABLE"
+
+	// Settlement refusals and conflicts.
+	CodeSettlementNotFound          Code = "SETTLEMENT_NOT_FOUND"
+	CodeSettlementConflict          Code = "SETTLEMENT_CONFLICT"
+	CodeSettlementWrongState        Code = "SETTLEMENT_WRONG_STATE"
+	CodeTopupAmountMismatch         Code = "TOPUP_AMOUNT_MISMATCH"
+	CodeTopupWindowClosed           Code = "TOPUP_WINDOW_CLOSED"
+	CodeCardDeclined                Code = "CARD_DECLINED"
+	CodeCardUnavailable             Code = "CARD_GATEWAY_UNAVAILABLE"
+	CodeInstitutionUnknown          Code = "INSTITUTION_UNKNOWN"
+	CodeInstitutionNotDesignated    Code = "INSTITUTION_NOT_DESIGNATED"
+	CodeMedicalTypeNotAtInstitution Code = "MEDICAL_TYPE_NOT_AT_INSTITUTION"
+	CodePatientNotFound             Code = "PATIENT_NOT_FOUND"
+	CodePatientInsuranceNotNormal   Code = "PATIENT_INSURANCE_NOT_NORMAL"
+	CodePatientDeceased             Code = "PATIENT_DECEASED"
+	CodeOutOfProvinceWithoutFiling  Code = "OUT_OF_PROVINCE_WITHOUT_FILING"
+	CodeNoActiveBinding             Code = "NO_ACTIVE_BINDING"
+	CodeServiceDateInFuture         Code = "SERVICE_DATE_IN_FUTURE"
+	CodeNoFundPolicy                Code = "NO_FUND_POLICY"
+	CodeTopupTimeout                Code = "TOPUP_TIMEOUT"
+	CodeInternal                    Code = "INTERNAL"
+	CodeUnavailable                 Code = "UNAVAILABLE"
 )
 
 // Error is a failure that is safe to show to a client: a stable code, a

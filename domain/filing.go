@@ -1,6 +1,9 @@
 package domain
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 var filingNoPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
 
@@ -35,6 +38,9 @@ func (f Filing) Validate() error {
 }
 
 // Covers reports whether the filing allows care in division a on date d.
+// A filing to a province (xx0000) or a prefecture (xxxx00) covers every
+// division in it.
 func (f Filing) Covers(a Admdvs, d Date) bool {
-	return f.AdmdvsTo == a && !d.Before(f.ValidFrom) && !d.After(f.ValidUntil)
+	area := strings.TrimSuffix(strings.TrimSuffix(string(f.AdmdvsTo), "00"), "00")
+	return strings.HasPrefix(string(a), area) && !d.Before(f.ValidFrom) && !d.After(f.ValidUntil)
 }

@@ -65,6 +65,8 @@ func TestFiling_Validate(t *testing.T) {
 func TestFiling_Covers(t *testing.T) {
 	month := domain.Filing{AdmdvsTo: "110105", ValidFrom: day(2024, 3, 1), ValidUntil: day(2024, 3, 31)}
 	oneDay := domain.Filing{AdmdvsTo: "310101", ValidFrom: day(2024, 2, 29), ValidUntil: day(2024, 2, 29)}
+	province := domain.Filing{AdmdvsTo: "110000", ValidFrom: day(2024, 3, 1), ValidUntil: day(2024, 3, 31)}
+	prefecture := domain.Filing{AdmdvsTo: "110100", ValidFrom: day(2024, 3, 1), ValidUntil: day(2024, 3, 31)}
 	tests := []struct {
 		name   string
 		f      domain.Filing
@@ -84,6 +86,19 @@ func TestFiling_Covers(t *testing.T) {
 		{"single-day filing on its day", oneDay, "310101", day(2024, 2, 29), true},
 		{"single-day filing the day before", oneDay, "310101", day(2024, 2, 28), false},
 		{"single-day filing the day after", oneDay, "310101", day(2024, 3, 1), false},
+		{"province filing covers a division in it", province, "110105", day(2024, 3, 15), true},
+		{"province filing covers another prefecture in it", province, "110228", day(2024, 3, 15), true},
+		{"province filing covers the province code", province, "110000", day(2024, 3, 15), true},
+		{"province filing, other province", province, "120101", day(2024, 3, 15), false},
+		{"province filing, code sharing only the first digit", province, "130101", day(2024, 3, 15), false},
+		{"province filing, expired", province, "110105", day(2024, 4, 1), false},
+		{"province filing, not yet valid", province, "110105", day(2024, 2, 29), false},
+		{"prefecture filing covers a division in it", prefecture, "110105", day(2024, 3, 15), true},
+		{"prefecture filing covers the prefecture code", prefecture, "110100", day(2024, 3, 15), true},
+		{"prefecture filing, other prefecture of the province", prefecture, "110228", day(2024, 3, 15), false},
+		{"prefecture filing, other province", prefecture, "120105", day(2024, 3, 15), false},
+		{"prefecture filing, expired", prefecture, "110105", day(2024, 4, 1), false},
+		{"prefecture filing, not yet valid", prefecture, "110105", day(2024, 2, 29), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

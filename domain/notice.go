@@ -52,3 +52,19 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// Settlement notices to a paying holder.
+const (
+	NoticeSharedAccountDebited  NoticeKind = "shared_account_debited"
+	NoticeSharedAccountRefunded NoticeKind = "shared_account_refunded"
+)
+
+// SettlementNoticeText tells a holder who used the shared account, where,
+// how much, and the balance left.
+func SettlementNoticeText(kind NoticeKind, patientName string, patient IDNumber, institution string, amount, balance Amount) (title, body string) {
+	who := fmt.Sprintf("%s(%s)", patientName, patient.Masked())
+	if kind == NoticeSharedAccountRefunded {
+		return "家庭共济退款", fmt.Sprintf("%s在%s的家庭共济支付已撤销,%s元已退回您的个人账户,余额%s元。", who, institution, amount, balance)
+	}
+	return "家庭共济支付提醒", fmt.Sprintf("%s在%s使用家庭共济支付%s元,您的个人账户余额%s元。", who, institution, amount, balance)
+}

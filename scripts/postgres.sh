@@ -4,15 +4,17 @@
 #
 # Source it (scripts/run.sh and scripts/test.sh do) and call:
 #   pg_select_database     export DATABASE_URL: (a) as already set, else
-#                          (b) the server on 127.0.0.1:5432 if it accepts TCP
-#                          connections, else (c) a private cluster in .data/pg
-#                          on 127.0.0.1:55432, started here.
+#                          (b) the server on 127.0.0.1:5432 if we can log in
+#                          to it (see pg_login_ok), else (c) a private cluster
+#                          in .data/pg on 127.0.0.1:55432, started here.
 #   pg_cluster_start DIR PORT [postgres -c settings...]
 #                          init (once) and start a private cluster in DIR.
 #   pg_cluster_stop DIR    stop the cluster in DIR if it runs.
 #   pg_cleanup             stop whatever cluster pg_select_database or
 #                          pg_cluster_start started in this shell, nothing else.
 #   pg_port_open HOST PORT true if HOST:PORT accepts TCP connections.
+#   pg_login_ok HOST PORT  true if psql can log in there as postgres without a
+#                          password prompt (the TCP probe when psql is absent).
 #   pg_free_port FROM      print the first port >= FROM nothing listens on.
 #
 # Or run it: scripts/postgres.sh select|start|stop|status (see usage below).
@@ -43,6 +45,24 @@ pg_port_open() {
 		timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" 2>/dev/null
 	else
 		(exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+	fi
+}
+
+# pg_login_ok HOST PORT: can we log in to HOST:PORT as postgres (database
+# postgres, no password prompt) and run a query? An open port alone is not
+# enough: the server may want a password we do not have, or be another
+# program. Without psql, falls back to the TCP probe.
+pg_login_ok() {
+	local host=$1 port=$2 url
+	if ! command -v psql >/dev/null 2>&1; then
+		pg_port_open "$host" "$port"
+		return
+	fi
+	url="postgres://postgres@$host:$port/postgres?sslmode=disable&connect_timeout=2"
+	if command -v timeout >/dev/null 2>&1; then
+		timeout 5 psql -X -w -q -A -t "$url" -c 'select 1' >/dev/null 2>&1
+	else
+		psql -X -w -q -A -t "$url" -c 'select 1' >/dev/null 2>&1
 	fi
 }
 
@@ -213,11 +233,15 @@ pg_select_database() {
 	local port=${PG_PORT:-55432}
 	if [[ -n ${DATABASE_URL:-} ]]; then
 		pg_log "using DATABASE_URL from the environment"
-	elif pg_port_open "$probe_host" "$probe_port"; then
+	elif pg_login_ok "$probe_host" "$probe_port"; then
 		export DATABASE_URL="postgres://postgres@127.0.0.1:5432/gongji?sslmode=disable"
 		pg_log "using the PostgreSQL server on 127.0.0.1:5432"
 	else
-		pg_log "nothing listens on $probe_host:$probe_port; using a private cluster"
+		if pg_port_open "$probe_host" "$probe_port"; then
+			pg_log "$probe_host:$probe_port is open but does not let us log in as postgres without a password; using a private cluster"
+		else
+			pg_log "nothing listens on $probe_host:$probe_port; using a private cluster"
+		fi
 		PG_LOG=${PG_LOG:-$PG_REPO_ROOT/.data/pg.log} \
 			pg_cluster_start "${PG_DATA_DIR:-$PG_REPO_ROOT/.data/pg}" "$port" || return
 		export DATABASE_URL="postgres://postgres@127.0.0.1:$port/gongji?sslmode=disable"

@@ -3,7 +3,8 @@
 # and the temporal CLI, then a one-line summary.
 #
 # PostgreSQL: GONGJI_TEST_POSTGRES_URL if set; else the server on
-# 127.0.0.1:5432 if it accepts connections (the tests' default); else a
+# 127.0.0.1:5432 if we can log in to it as postgres without a password (the
+# tests' default; checked with psql when installed, else only the port); else a
 # throwaway cluster in .data/test-pg on a free port from 55433 on, started
 # here, and stopped and removed afterwards (see scripts/postgres.sh).
 #
@@ -44,10 +45,14 @@ trap 'exit 129' HUP
 
 if [[ -n ${GONGJI_TEST_POSTGRES_URL:-} ]]; then
 	say "PostgreSQL: GONGJI_TEST_POSTGRES_URL from the environment"
-elif pg_port_open "${PG_PROBE_HOST:-127.0.0.1}" "${PG_PROBE_PORT:-5432}"; then
+elif pg_login_ok "${PG_PROBE_HOST:-127.0.0.1}" "${PG_PROBE_PORT:-5432}"; then
 	say "PostgreSQL: the server on 127.0.0.1:5432"
 else
-	say "PostgreSQL: nothing listens on ${PG_PROBE_HOST:-127.0.0.1}:${PG_PROBE_PORT:-5432}; starting a throwaway cluster in $test_pg"
+	if pg_port_open "${PG_PROBE_HOST:-127.0.0.1}" "${PG_PROBE_PORT:-5432}"; then
+		say "PostgreSQL: ${PG_PROBE_HOST:-127.0.0.1}:${PG_PROBE_PORT:-5432} is open but does not let us log in as postgres without a password; starting a throwaway cluster in $test_pg"
+	else
+		say "PostgreSQL: nothing listens on ${PG_PROBE_HOST:-127.0.0.1}:${PG_PROBE_PORT:-5432}; starting a throwaway cluster in $test_pg"
+	fi
 	if [[ -e $test_pg ]]; then # left over from an interrupted run
 		pg_cluster_stop "$test_pg" || true
 		rm -rf "$test_pg"

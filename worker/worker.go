@@ -15,6 +15,7 @@ import (
 
 	"gongji/activities"
 	"gongji/db"
+	"gongji/external"
 	"gongji/workflows"
 )
 
@@ -22,6 +23,20 @@ import (
 type Deps struct {
 	Store    *db.Store
 	Notifier activities.Notifier
+	Fund     external.FundEngine
+	Cards    external.CardGateway
+}
+
+// BuiltinDeps wires the offline adapters: the inbox notifier, the
+// built-in fund engine and the card simulator, with faults armed through
+// faults (nil for none).
+func BuiltinDeps(store *db.Store, faults *external.Faults) Deps {
+	return Deps{
+		Store:    store,
+		Notifier: activities.InboxNotifier{Store: store, Faults: faults},
+		Fund:     external.BuiltinFund{Store: store, Faults: faults},
+		Cards:    external.CardSimulator{Store: store, Faults: faults},
+	}
 }
 
 // New returns a worker for the task queue with every workflow and activity
@@ -39,7 +54,10 @@ func Register(r interface {
 	sdkworker.ActivityRegistry
 }, d Deps) {
 	r.RegisterWorkflow(workflows.BindingLifecycle)
+	r.RegisterWorkflow(workflows.Settlement)
+	r.RegisterWorkflow(workflows.SettlementCancel)
 	r.RegisterActivity(&activities.Bindings{Store: d.Store, Notifier: d.Notifier})
+	r.RegisterActivity(&activities.Settlements{Store: d.Store, Fund: d.Fund, Cards: d.Cards, Notifier: d.Notifier})
 }
 
 // EnsureSearchAttributes registers the typed search attributes the

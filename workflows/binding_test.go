@@ -485,6 +485,51 @@ func TestBinding_ReviewWhileAwaitingDocumentsIsRefused(t *testing.T) {
 	h.requireNotices()
 }
 
+func TestBinding_ApproveAfterTheValidityEndIsRefused(t *testing.T) {
+	h := newHarness(t)
+	until := domain.NewDate(2025, time.March, 2)
+	// 2025-03-03 00:01 in Beijing, still 2025-03-02 in UTC.
+	pastEnd := time.Date(2025, time.March, 3, 0, 1, 0, 0, domain.Beijing).Sub(t0)
+	var approve, reject *updateOutcome
+	h.at(time.Hour, func() { h.document("doc-1") })
+	h.at(2*time.Hour, func() { h.submit() })
+	h.at(pastEnd, func() { approve = h.review(domain.DecisionApprove, "proof checked") })
+	h.at(pastEnd+time.Minute, func() {
+		require.Equal(t, domain.BindingUnderReview, h.state().Status)
+		reject = h.review(domain.DecisionReject, "validity ended before review")
+	})
+	h.run(input(validUntil(until)))
+	h.requireCompleted()
+
+	requireRejected(t, approve, domain.CodeValidUntilInPast)
+	requireSucceeded(t, reject)
+	h.requireTransitions(
+		submitted(1, t0.Add(2*time.Hour)),
+		transition(2, fromReview, domain.BindingRejected, "rejected", reviewerActor.String(), "validity ended before review", t0.Add(pastEnd+time.Minute)),
+	)
+	h.requireNotices(notice(domain.NoticeBindingRejected, "validity ended before review", key(2, "rejected"), t0.Add(pastEnd+time.Minute)))
+}
+
+func TestBinding_ApproveOnTheLastValidDayIsAllowed(t *testing.T) {
+	h := newHarness(t)
+	until := domain.NewDate(2025, time.March, 2)
+	lastMinute := time.Date(2025, time.March, 2, 23, 59, 0, 0, domain.Beijing).Sub(t0)
+	expiry := time.Date(2025, time.March, 3, 0, 0, 0, 0, domain.Beijing)
+	var approve *updateOutcome
+	h.at(time.Hour, func() { h.document("doc-1") })
+	h.at(2*time.Hour, func() { h.submit() })
+	h.at(lastMinute, func() { approve = h.review(domain.DecisionApprove, "proof checked") })
+	h.run(input(validUntil(until)))
+	h.requireCompleted()
+
+	requireSucceeded(t, approve)
+	h.requireTransitions(
+		submitted(1, t0.Add(2*time.Hour)),
+		approved(2, t0.Add(lastMinute)),
+		transition(3, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-03-02", expiry),
+	)
+}
+
 // --- lapse ----------------------------------------------------------------
 
 func TestBinding_LapsesThirtyDaysAfterRequestWithoutDocuments(t *testing.T) {

@@ -54,8 +54,20 @@ func (w *bindingWorkflow) submit(ctx workflow.Context, req SubmitRequest) error 
 	})
 }
 
-func (w *bindingWorkflow) validateReview(_ workflow.Context, _ ReviewRequest) error {
-	return w.requireStatus(domain.BindingUnderReview)
+// validateReview refuses a review unless the binding is under review, and
+// an approval once the validity end has passed (Beijing time): such a
+// binding would be active for no day at all. The handler checks only the
+// status again: validators do not run on replay, so histories recorded
+// before the date rule stay replayable.
+func (w *bindingWorkflow) validateReview(ctx workflow.Context, req ReviewRequest) error {
+	if err := w.requireStatus(domain.BindingUnderReview); err != nil {
+		return err
+	}
+	until := w.st.Terms.ValidUntil
+	if req.Decision == domain.DecisionApprove && !until.IsZero() && until.Before(domain.DateOf(workflow.Now(ctx))) {
+		return businessError(domain.Errorf(domain.CodeValidUntilInPast, "valid_until %s is already past; the binding cannot be approved", until))
+	}
+	return nil
 }
 
 func (w *bindingWorkflow) review(ctx workflow.Context, req ReviewRequest) error {

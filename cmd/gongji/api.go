@@ -39,7 +39,7 @@ func runAPI(ctx context.Context, _ []string) error {
 // serveAPI listens on GONGJI_HTTP_ADDR until ctx ends, then drains
 // requests for up to ten seconds.
 func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, store *db.Store, tc client.Client) error {
-	handler := api.NewHandler(api.Deps{Store: store, Temporal: tc, TaskQueue: cfg.TaskQueue, JWTSecret: []byte(cfg.JWTSecret), Logger: log})
+	handler := api.NewHandler(api.Deps{Store: store, Temporal: tc, TaskQueue: cfg.TaskQueue, TopupTimeout: cfg.TopupTimeout, JWTSecret: []byte(cfg.JWTSecret), Logger: log})
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"gongji/activities"
 	"gongji/config"
 	"gongji/db"
 	"gongji/worker"
@@ -33,10 +32,13 @@ func runWorker(ctx context.Context, _ []string) error {
 // runWorkerUntil registers the search attributes, then polls the task
 // queue until ctx ends.
 func runWorkerUntil(ctx context.Context, cfg config.Config, log *slog.Logger, store *db.Store, tc client.Client) error {
+	if cfg.WebhookURL != "" {
+		log.Warn("GONGJI_WEBHOOK_URL is set, but webhook delivery is not implemented yet; notices go to the in-app inbox only")
+	}
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		return err
 	}
-	w := worker.New(tc, cfg.TaskQueue, worker.Deps{Store: store, Notifier: activities.InboxNotifier{Store: store}})
+	w := worker.New(tc, cfg.TaskQueue, worker.BuiltinDeps(store, nil))
 	log.Info("worker polling", "task_queue", cfg.TaskQueue)
 	stop := make(chan any)
 	go func() {

@@ -1,0 +1,223 @@
+package activities
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"gongji/db"
+	"gongji/domain"
+	"gongji/external"
+)
+
+// Settlements are the side effects of the Settlement and SettlementCancel
+// workflows. Each is idempotent on the settlement id and, where it
+// matters, the binding id or charge key.
+type Settlements struct {
+	Store    *db.Store
+	Fund     external.FundEngine
+	Cards    external.CardGateway
+	Notifier Notifier
+}
+
+// SettleFund books the fund's share under the patient's own insurance.
+func (a *Settlements) SettleFund(ctx context.Context, c db.FundClaim) (domain.Amount, error) {
+	amount, err := a.Fund.Settle(ctx, c)
+	return amount, asActivityError(err)
+}
+
+// StepRef names a settlement step and when the workflow decided it.
+type StepRef struct {
+	SettlementID string
+	BindingID    string
+	Key          string
+	At           time.Time
+}
+
+// CancelFund reverses the fund's share; safe when none was booked.
+func (a *Settlements) CancelFund(ctx context.Context, r StepRef) error {
+	return asActivityError(a.Fund.Cancel(ctx, r.SettlementID, r.At))
+}
+
+// PayersQuery asks for the bindings that may pay for a patient.
+type PayersQuery struct {
+	SettlementID string
+	Patient      domain.IDNumber
+	ServiceDate  domain.Date
+	At           time.Time
+}
+
+// Payer is a binding chosen to pay, in order.
+type Payer struct {
+	BindingID string
+	Holder    domain.IDNumber
+}
+
+// FindPayers lists the active bindings of the patient on the service date
+// in priority order and drops those whose holder cannot pay now (frozen,
+// in arrears, insurance not normal), recording each skip as a step.
+func (a *Settlements) FindPayers(ctx context.Context, q PayersQuery) ([]Payer, error) {
+	candidates, err := a.Store.ActiveBindingsFor(ctx, q.Patient, q.ServiceDate)
+	if err != nil {
+		return nil, err
+	}
+	var out []Payer
+	for _, c := range candidates {
+		if reason := c.SkipReason(); reason != "" {
+			key := q.SettlementID + ":skip:" + c.BindingID
+			if err := a.Store.AddStep(ctx, q.SettlementID, key, "shared_account", "skipped", "binding "+c.BindingID+": "+string(reason), nil, q.At); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, Payer{BindingID: c.BindingID, Holder: c.Holder})
+	}
+	return out, nil
+}
+
+// DebitSharedAccount takes what one binding can pay; see
+// db.Store.DebitSharedAccount.
+func (a *Settlements) DebitSharedAccount(ctx context.Context, d db.Debit) (domain.Amount, error) {
+	amount, err := a.Store.DebitSharedAccount(ctx, d)
+	return amount, asActivityError(err)
+}
+
+// RefundSharedAccount gives back one binding's debit; safe when nothing
+// was taken.
+func (a *Settlements) RefundSharedAccount(ctx context.Context, r StepRef) error {
+	_, err := a.Store.RefundSharedAccount(ctx, r.SettlementID, r.BindingID, r.At)
+	return asActivityError(err)
+}
+
+// TopupDue marks the settlement as waiting for the counter.
+type TopupDue struct {
+	SettlementID string
+	Amount       domain.Amount
+}
+
+// AwaitTopup records that the settlement waits for a top-up.
+func (a *Settlements) AwaitTopup(ctx context.Context, t TopupDue) error {
+	return asActivityError(a.Store.SetAwaitingTopup(ctx, t.SettlementID, t.Amount))
+}
+
+// CardCharge asks the gateway to capture a top-up.
+type CardCharge struct {
+	SettlementID string
+	Key          string
+	Token        string
+	Amount       domain.Amount
+	At           time.Time
+}
+
+// ChargeCard captures a top-up from a bank card; a decline is recorded as
+// a step and is CARD_DECLINED, not retried.
+func (a *Settlements) ChargeCard(ctx context.Context, c CardCharge) error {
+	err := a.Cards.Charge(ctx, c.Key, c.Token, c.Amount)
+	if domain.ErrorCode(err) == domain.CodeCardDeclined {
+		if stepErr := a.Store.AddStep(ctx, c.SettlementID, c.Key, "topup", "declined", "bank_card", &c.Amount, c.At); stepErr != nil {
+			return stepErr
+		}
+	}
+	return asActivityError(err)
+}
+
+// ReverseCharge undoes a charge whose outcome is unknown (冲正).
+func (a *Settlements) ReverseCharge(ctx context.Context, key string) error {
+	return asActivityError(a.Cards.Reverse(ctx, key))
+}
+
+// TopupRecord is a top-up collected for a settlement.
+type TopupRecord struct {
+	Topup db.Topup
+	At    time.Time
+}
+
+// RecordTopup books the collected top-up once.
+func (a *Settlements) RecordTopup(ctx context.Context, r TopupRecord) error {
+	return asActivityError(a.Store.RecordTopup(ctx, r.Topup, r.At))
+}
+
+// RefundTopup pays the top-up back on cancellation: a card charge through
+// the gateway, cash at the counter (recorded). Safe when none was booked.
+func (a *Settlements) RefundTopup(ctx context.Context, r StepRef) error {
+	t, ok, err := a.Store.TopupOf(ctx, r.SettlementID)
+	if err != nil || !ok || t.Refunded {
+		return err
+	}
+	if t.Method == string(domain.TopupBankCard) {
+		if err := a.Cards.Refund(ctx, t.ChargeID); err != nil {
+			return asActivityError(err)
+		}
+	}
+	return asActivityError(a.Store.MarkTopupRefunded(ctx, r.SettlementID, r.At))
+}
+
+// FinishSettlement writes the settlement's end: completed, failed or
+// reversed, with its amounts.
+func (a *Settlements) FinishSettlement(ctx context.Context, o db.SettlementOutcome) error {
+	return asActivityError(a.Store.FinishSettlement(ctx, o))
+}
+
+// CancelRecord marks a completed settlement cancelled.
+type CancelRecord struct {
+	SettlementID string
+	Reason       string
+	At           time.Time
+}
+
+// MarkCancelled records the end of a cancellation.
+func (a *Settlements) MarkCancelled(ctx context.Context, c CancelRecord) error {
+	return asActivityError(a.Store.MarkCancelled(ctx, c.SettlementID, c.Reason, c.At))
+}
+
+// PayerNotice asks for a paying holder to be told about a debit or its
+// refund.
+type PayerNotice struct {
+	SettlementID string
+	BindingID    string
+	Kind         domain.NoticeKind
+	DedupKey     string
+}
+
+// NotifyPayer tells the holder who paid: who was treated, where, how much,
+// and the balance left.
+func (a *Settlements) NotifyPayer(ctx context.Context, n PayerNotice) error {
+	st, err := a.Store.Settlement(ctx, n.SettlementID)
+	if err != nil {
+		return asActivityError(err)
+	}
+	var payer *db.SettlementPayer
+	for i := range st.Payers {
+		if st.Payers[i].BindingID == n.BindingID {
+			payer = &st.Payers[i]
+		}
+	}
+	if payer == nil {
+		return nil
+	}
+	patient, err := a.Store.Person(ctx, domain.IDNumber(st.Patient))
+	if err != nil {
+		return asActivityError(err)
+	}
+	inst, _, err := a.Store.Institution(ctx, domain.InstitutionCode(st.Institution))
+	if err != nil {
+		return err
+	}
+	account, err := a.Store.Account(ctx, domain.IDNumber(payer.Holder))
+	if err != nil {
+		return asActivityError(err)
+	}
+	title, body := domain.SettlementNoticeText(n.Kind, patient.Name, domain.IDNumber(st.Patient), inst.Name, payer.Amount, account.Balance)
+	amount := payer.Amount
+	err = a.Notifier.Notify(ctx, db.Notification{
+		Recipient: payer.Holder, Kind: string(n.Kind), Title: title, Body: body,
+		BindingID:    sql.NullString{String: n.BindingID, Valid: true},
+		SettlementID: sql.NullString{String: n.SettlementID, Valid: true},
+		Amount:       &amount, DedupKey: n.DedupKey,
+	})
+	if err != nil {
+		return fmt.Errorf("notify payer: %w", err)
+	}
+	return nil
+}

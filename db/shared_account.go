@@ -1,0 +1,207 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"gongji/domain"
+)
+
+// PayerCandidate is an active binding that may pay for a patient, with
+// what decides whether its holder can pay now.
+type PayerCandidate struct {
+	BindingID   string          `db:"id"`
+	Holder      domain.IDNumber `db:"holder_id_number"`
+	Status      string          `db:"enrolment_status"`
+	Arrears     bool            `db:"arrears"`
+	AccountOpen bool            `db:"account_open"`
+	Frozen      bool            `db:"frozen"`
+}
+
+// SkipReason says why a holder cannot pay now, or "" when they can.
+func (p PayerCandidate) SkipReason() domain.Code {
+	switch {
+	case p.Status != string(domain.EnrolmentNormal):
+		return domain.CodeHolderInsuranceNotNormal
+	case p.Arrears:
+		return domain.CodeHolderInArrears
+	case !p.AccountOpen:
+		return domain.CodeHolderNoAccount
+	case p.Frozen:
+		return domain.CodeHolderAccountFrozen
+	}
+	return ""
+}
+
+// ActiveBindingsFor lists the bindings active for a patient on a service
+// date, in the patient's priority order (bindings the patient did not
+// order follow, oldest first).
+func (s *Store) ActiveBindingsFor(ctx context.Context, patient domain.IDNumber, on domain.Date) ([]PayerCandidate, error) {
+	const q = `
+		SELECT b.id, b.holder_id_number, COALESCE(e.status, '') AS enrolment_status, COALESCE(e.arrears, false) AS arrears,
+			a.id_number IS NOT NULL AS account_open, COALESCE(a.status = 'frozen', false) AS frozen
+		FROM bindings b
+		LEFT JOIN enrolments e ON e.id_number = b.holder_id_number
+		LEFT JOIN accounts a ON a.id_number = b.holder_id_number
+		LEFT JOIN beneficiary_priorities p ON p.binding_id = b.id
+		WHERE b.beneficiary_id_number = $1 AND b.status = 'active'
+			AND b.valid_from <= $2 AND (b.valid_until IS NULL OR b.valid_until >= $2)
+		ORDER BY p.position NULLS LAST, b.requested_at, b.id`
+	var out []PayerCandidate
+	err := s.db.SelectContext(ctx, &out, q, patient, on)
+	return out, err
+}
+
+// Debit asks for a settlement's share from one binding's shared account.
+type Debit struct {
+	SettlementID string
+	BindingID    string
+	Patient      domain.IDNumber
+	Institution  domain.InstitutionCode
+	// Owed is what is still to pay; the debit takes at most this.
+	Owed     domain.Amount
+	Position int
+	At       time.Time
+	// Year is the calendar year of the service date, whose limit is used.
+	Year int
+}
+
+func debitKey(settlementID, bindingID string) string {
+	return "settlement:" + settlementID + ":debit:" + bindingID
+}
+
+func refundKey(settlementID, bindingID string) string {
+	return "settlement:" + settlementID + ":refund:" + bindingID
+}
+
+// DebitSharedAccount takes min(owed, balance, what is left of the yearly
+// limit) from the holder's account in one transaction under row locks
+// (binding, then account, then usage), records the payer and its usage,
+// and returns what it took. The binding must still be active and its
+// holder able to pay (insured normally, not in arrears, account open and
+// not frozen), else it takes nothing. Idempotent on settlement id +
+// binding id: a repeat returns what the first call took.
+func (s *Store) DebitSharedAccount(ctx context.Context, d Debit) (domain.Amount, error) {
+	taken := domain.Zero
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var b struct {
+			Holder      string         `db:"holder_id_number"`
+			Beneficiary string         `db:"beneficiary_id_number"`
+			Status      string         `db:"status"`
+			Limit       *domain.Amount `db:"annual_limit"`
+		}
+		if err := tx.GetContext(ctx, &b, `SELECT holder_id_number, beneficiary_id_number, status, annual_limit
+			FROM bindings WHERE id = $1 FOR UPDATE`, d.BindingID); err != nil {
+			if isNoRows(err) {
+				return domain.Errorf(domain.CodeBindingNotFound, "no such binding")
+			}
+			return err
+		}
+		if existing, ok, err := entryByKey(ctx, tx, debitKey(d.SettlementID, d.BindingID)); err != nil || ok {
+			taken = existing.Amount.Neg()
+			return err
+		}
+		if b.Status != string(domain.BindingActive) || b.Beneficiary != string(d.Patient) {
+			return nil
+		}
+		enrolment, enrolled, err := getEnrolment(ctx, tx, domain.IDNumber(b.Holder))
+		if err != nil || !enrolled || !enrolment.IsNormal() || enrolment.Arrears {
+			return err
+		}
+		account, found, err := getAccount(ctx, tx, domain.IDNumber(b.Holder), true)
+		if err != nil || !found || account.Status == domain.AccountFrozen {
+			return err
+		}
+		used, err := lockUsage(ctx, tx, d.BindingID, d.Year)
+		if err != nil {
+			return err
+		}
+		want := domain.DebitLimit(d.Owed, account.Balance, b.Limit, used)
+		if !want.IsPositive() {
+			return nil
+		}
+		if _, err := PostInTx(ctx, tx, Posting{
+			Account: domain.IDNumber(b.Holder), Amount: want.Neg(), Kind: domain.EntrySettlementDebit,
+			BusinessKey: debitKey(d.SettlementID, d.BindingID), SettlementID: d.SettlementID, BindingID: d.BindingID,
+			Beneficiary: d.Patient, Institution: d.Institution,
+		}); err != nil {
+			return err
+		}
+		if err := addUsage(ctx, tx, d.BindingID, d.Year, want); err != nil {
+			return err
+		}
+		const payer = `INSERT INTO settlement_payers (settlement_id, binding_id, holder_id_number, amount, position) VALUES ($1, $2, $3, $4, $5)`
+		if _, err := tx.ExecContext(ctx, payer, d.SettlementID, d.BindingID, b.Holder, want, d.Position); err != nil {
+			return err
+		}
+		const total = `UPDATE settlements SET family_account_pay = family_account_pay + $2, updated_at = now() WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, total, d.SettlementID, want); err != nil {
+			return err
+		}
+		taken = want
+		return addStep(ctx, tx, d.SettlementID, debitKey(d.SettlementID, d.BindingID), "shared_account", "debited",
+			"binding "+d.BindingID, &want, d.At)
+	})
+	return taken, err
+}
+
+// RefundSharedAccount gives back what a settlement took from one
+// binding's shared account, and its yearly usage. It is idempotent and does
+// nothing when nothing was taken.
+func (s *Store) RefundSharedAccount(ctx context.Context, settlementID, bindingID string, at time.Time) (domain.Amount, error) {
+	refunded := domain.Zero
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM bindings WHERE id = $1 FOR UPDATE`, bindingID); err != nil {
+			return err
+		}
+		debit, ok, err := entryByKey(ctx, tx, debitKey(settlementID, bindingID))
+		if err != nil || !ok {
+			return err
+		}
+		if _, done, err := entryByKey(ctx, tx, refundKey(settlementID, bindingID)); err != nil || done {
+			refunded = debit.Amount.Neg()
+			return err
+		}
+		amount := debit.Amount.Neg()
+		if _, err := PostInTx(ctx, tx, Posting{
+			Account: debit.Account, Amount: amount, Kind: domain.EntrySettlementRefund,
+			BusinessKey: refundKey(settlementID, bindingID), SettlementID: settlementID, BindingID: bindingID,
+			Beneficiary: debit.Beneficiary, Institution: debit.Institution,
+		}); err != nil {
+			return err
+		}
+		var serviceDate domain.Date
+		if err := tx.GetContext(ctx, &serviceDate, `SELECT service_date FROM settlements WHERE id = $1`, settlementID); err != nil {
+			return err
+		}
+		year := serviceDate.Year
+		if _, err := lockUsage(ctx, tx, bindingID, year); err != nil {
+			return err
+		}
+		if err := addUsage(ctx, tx, bindingID, year, amount.Neg()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE settlement_payers SET refunded = true WHERE settlement_id = $1 AND binding_id = $2`, settlementID, bindingID); err != nil {
+			return err
+		}
+		refunded = amount
+		return addStep(ctx, tx, settlementID, refundKey(settlementID, bindingID), "shared_account", "refunded", "binding "+bindingID, &amount, at)
+	})
+	return refunded, err
+}
+
+func lockUsage(ctx context.Context, tx *sqlx.Tx, bindingID string, year int) (domain.Amount, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO binding_usage (binding_id, year) VALUES ($1, $2) ON CONFLICT DO NOTHING`, bindingID, year); err != nil {
+		return domain.Amount{}, err
+	}
+	var used domain.Amount
+	err := tx.GetContext(ctx, &used, `SELECT used FROM binding_usage WHERE binding_id = $1 AND year = $2 FOR UPDATE`, bindingID, year)
+	return used, err
+}
+
+func addUsage(ctx context.Context, tx *sqlx.Tx, bindingID string, year int, delta domain.Amount) error {
+	_, err := tx.ExecContext(ctx, `UPDATE binding_usage SET used = used + $3 WHERE binding_id = $1 AND year = $2`, bindingID, year, delta)
+	return err
+}

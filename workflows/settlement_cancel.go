@@ -1,0 +1,43 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"gongji/activities"
+	"gongji/domain"
+)
+
+// SettlementCancel reverses a completed settlement (退费): the top-up is
+// paid back, each shared-account debit refunded (and its binding's yearly
+// usage restored), newest payer first, and the fund's share cancelled;
+// then the settlement is marked cancelled and the holders are told. Every
+// step is idempotent and retried until it succeeds.
+func SettlementCancel(ctx workflow.Context, in CancelInput) error {
+	actx := withActivityOptions(ctx)
+	ref := func(bindingID string) activities.StepRef {
+		return activities.StepRef{SettlementID: in.SettlementID, BindingID: bindingID, At: workflow.Now(ctx)}
+	}
+	if err := workflow.ExecuteActivity(actx, settlementActivities.RefundTopup, ref("")).Get(ctx, nil); err != nil {
+		return err
+	}
+	for i := len(in.Payers) - 1; i >= 0; i-- {
+		if err := workflow.ExecuteActivity(actx, settlementActivities.RefundSharedAccount, ref(in.Payers[i].BindingID)).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	if err := workflow.ExecuteActivity(actx, settlementActivities.CancelFund, ref("")).Get(ctx, nil); err != nil {
+		return err
+	}
+	rec := activities.CancelRecord{SettlementID: in.SettlementID, Reason: in.Reason, At: workflow.Now(ctx)}
+	if err := workflow.ExecuteActivity(actx, settlementActivities.MarkCancelled, rec).Get(ctx, nil); err != nil {
+		return err
+	}
+	for _, p := range in.Payers {
+		n := activities.PayerNotice{SettlementID: in.SettlementID, BindingID: p.BindingID, Kind: domain.NoticeSharedAccountRefunded,
+			DedupKey: in.SettlementID + ":refund:" + p.BindingID}
+		if err := workflow.ExecuteActivity(withNotifyOptions(ctx), settlementActivities.NotifyPayer, n).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("refund notice not delivered", "binding_id", p.BindingID, "error", err)
+		}
+	}
+	return nil
+}
