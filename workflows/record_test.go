@@ -45,10 +45,14 @@ func TestRecordBindingHistories(t *testing.T) {
 	w.RegisterActivityWithOptions(func(context.Context, db.Transition) error { return nil }, activity.RegisterOptions{Name: "RecordTransition"})
 	w.RegisterActivityWithOptions(func(context.Context, db.TermsChange) error { return nil }, activity.RegisterOptions{Name: "RecordTerms"})
 	w.RegisterActivityWithOptions(func(context.Context, activities.BindingNotice) error { return nil }, activity.RegisterOptions{Name: "NotifyHolder"})
+	w.RegisterWorkflow(Settlement)
+	w.RegisterWorkflow(SettlementCancel)
+	registerSettlementStandIns(w)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
+	recordSettlements(t, c)
 
 	holder := Actor{Role: domain.RoleInsured, Subject: "652701198503120113"}
 	reviewer := Actor{Role: domain.RoleReviewer, Subject: "reviewer01"}
@@ -137,4 +141,77 @@ func writeHistory(t *testing.T, c client.Client, workflowID, runID, path string)
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// registerSettlementStandIns registers activities with the settlement
+// activities' names that answer at once: 60.00 from the fund, 100.00 from
+// one payer.
+func registerSettlementStandIns(w sdkworker.Worker) {
+	ok := func(name string, fn any) { w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	ok("SettleFund", func(context.Context, db.FundClaim) (domain.Amount, error) { return domain.MustAmount("60.00"), nil })
+	ok("CancelFund", func(context.Context, activities.StepRef) error { return nil })
+	ok("FindPayers", func(context.Context, activities.PayersQuery) ([]activities.Payer, error) {
+		return []activities.Payer{{BindingID: "b-1", Holder: "652701198503120113"}}, nil
+	})
+	ok("DebitSharedAccount", func(context.Context, db.Debit) (domain.Amount, error) { return domain.MustAmount("100.00"), nil })
+	ok("RefundSharedAccount", func(context.Context, activities.StepRef) error { return nil })
+	ok("AwaitTopup", func(context.Context, activities.TopupDue) error { return nil })
+	ok("ChargeCard", func(context.Context, activities.CardCharge) error { return nil })
+	ok("ReverseCharge", func(context.Context, string) error { return nil })
+	ok("RecordTopup", func(context.Context, activities.TopupRecord) error { return nil })
+	ok("RefundTopup", func(context.Context, activities.StepRef) error { return nil })
+	ok("FinishSettlement", func(context.Context, db.SettlementOutcome) error { return nil })
+	ok("MarkCancelled", func(context.Context, activities.CancelRecord) error { return nil })
+	ok("NotifyPayer", func(context.Context, activities.PayerNotice) error { return nil })
+}
+
+// recordSettlements records a settlement completed by a cash top-up, one
+// reversed when its top-up times out, and a cancellation.
+func recordSettlements(t *testing.T, c client.Client) {
+	ctx := context.Background()
+	in := SettlementInput{
+		Institution: "H65270100001", Patient: "652701201605010331", Insutype: domain.InsutypeResident,
+		MedicalType: domain.MedicalOutpatient, ServiceDate: domain.NewDate(2026, 11, 24),
+		Total: domain.MustAmount("205.50"), Medical: domain.MustAmount("200.00"), NonMedical: domain.MustAmount("5.50"),
+		UseFamilyAccount: true, TopupMethod: domain.TopupCash, TopupTimeout: 3 * time.Second,
+	}
+	start := func(name string, in SettlementInput) client.WorkflowRun {
+		in.SettlementID = uuid.NewString()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: SettlementWorkflowID(in.Institution, name+"-"+in.SettlementID[:8]), TaskQueue: "record"}, Settlement, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+
+	completed := in
+	completed.TopupTimeout = time.Minute
+	run := start("V-cash", completed)
+	time.Sleep(time.Second)
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: UpdateTopup,
+		Args: []any{TopupRequest{Method: domain.TopupCash, Amount: domain.MustAmount("45.50"), ReceiptNo: "R-1"}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		t.Fatalf("cash top-up: %v", err)
+	}
+	finish(t, c, run, "settlement_completed_cash")
+
+	finish(t, c, start("V-timeout", in), "settlement_reversed_topup_timeout")
+
+	cancel, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "settlement-cancel:" + uuid.NewString(), TaskQueue: "record"}, SettlementCancel,
+		CancelInput{SettlementID: uuid.NewString(), Reason: "退费", Payers: []PaidBy{{BindingID: "b-1", Holder: "652701198503120113", Amount: domain.MustAmount("100.00")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finish(t, c, cancel, "settlement_cancel")
+}
+
+func finish(t *testing.T, c client.Client, run client.WorkflowRun, name string) {
+	t.Helper()
+	if err := run.Get(context.Background(), nil); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", name+".json"))
 }

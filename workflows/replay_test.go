@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +29,22 @@ func recordedHistories(t *testing.T) []string {
 	return files
 }
 
-func TestReplay_RecordedBindingHistoriesStillReplay(t *testing.T) {
-	for _, file := range recordedHistories(t) {
+func TestReplay_RecordedHistoriesOfEveryWorkflowStillReplay(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{"binding_", "settlement_completed", "settlement_reversed", "settlement_cancel"} {
+		if !slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }) {
+			t.Errorf("no recorded history named %s*", prefix)
+		}
+	}
+	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflow(BindingLifecycle)
+			r.RegisterWorkflow(Settlement)
+			r.RegisterWorkflow(SettlementCancel)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, file); err != nil {
 				t.Fatalf("replay: %v", err)
 			}
