@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -84,15 +85,8 @@ func (s *server) listBindings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse[bindingResponse]{Items: []bindingResponse{}}
-	for _, b := range bindings {
-		out.Items = append(out.Items, toBindingResponse(b))
-	}
-	if len(bindings) == limit {
-		last := bindings[len(bindings)-1]
-		out.NextCursor = encodeCursor(last.RequestedAt, last.ID)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, newPage(bindings, limit, toBindingResponse,
+		func(b domain.Binding) (time.Time, string) { return b.RequestedAt, b.ID }))
 	return nil
 }
 
@@ -113,14 +107,7 @@ func (s *server) listReviews(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse[bindingResponse]{Items: []bindingResponse{}}
-	for _, b := range bindings {
-		out.Items = append(out.Items, toBindingResponse(b))
-	}
-	if len(bindings) == limit {
-		last := bindings[len(bindings)-1]
-		out.NextCursor = encodeCursor(last.SubmittedAt, last.ID)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, newPage(bindings, limit, toBindingResponse,
+		func(b domain.Binding) (time.Time, string) { return b.SubmittedAt, b.ID }))
 	return nil
 }

@@ -58,3 +58,16 @@ type listResponse[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 }
+
+// newPage converts a page of rows; when the page is full, next_cursor
+// points after its last row, whose position gives the sort time and id.
+func newPage[R, T any](rows []R, limit int, convert func(R) T, position func(R) (time.Time, string)) listResponse[T] {
+	out := listResponse[T]{Items: make([]T, 0, len(rows))}
+	for _, r := range rows {
+		out.Items = append(out.Items, convert(r))
+	}
+	if len(rows) == limit && limit > 0 {
+		out.NextCursor = encodeCursor(position(rows[len(rows)-1]))
+	}
+	return out
+}

@@ -285,14 +285,7 @@ func (s *server) listSettlements(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse[settlementResponse]{Items: []settlementResponse{}}
-	for _, st := range list {
-		out.Items = append(out.Items, toSettlementResponse(st))
-	}
-	if len(list) == limit {
-		last := list[len(list)-1]
-		out.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, newPage(list, limit, toSettlementResponse,
+		func(st db.Settlement) (time.Time, string) { return st.CreatedAt, st.ID }))
 	return nil
 }
