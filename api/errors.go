@@ -81,6 +81,12 @@ var statusOf = map[domain.Code]int{
 	domain.CodeTopupTimeout:                http.StatusUnprocessableEntity,
 	domain.CodeInternal:                    http.StatusInternalServerError,
 	domain.CodeUnavailable:                 http.StatusServiceUnavailable,
+
+	domain.CodePremiumNotFound:               http.StatusNotFound,
+	domain.CodePremiumAmountMismatch:         http.StatusUnprocessableEntity,
+	domain.CodePremiumAlreadyPaid:            http.StatusConflict,
+	domain.CodeBeneficiaryNotResidentInsured: http.StatusUnprocessableEntity,
+	domain.CodeLimitExceeded:                 http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an error code; unknown codes are

@@ -36,6 +36,10 @@ var allowedRoles = map[string][]domain.Role{
 	"GET /v1/settlements/:settlement_id":         {domain.RoleInstitution},
 	"POST /v1/settlements/:settlement_id/topup":  {domain.RoleInstitution},
 	"POST /v1/settlements/:settlement_id/cancel": {domain.RoleInstitution},
+
+	"GET /v1/premiums/:year":               domain.Roles,
+	"POST /v1/premium-payments":            {domain.RoleInsured},
+	"GET /v1/premium-payments/:payment_id": {domain.RoleInsured},
 }
 
 // subjectOf gives each role a subject of the right form.
@@ -50,7 +54,8 @@ var subjectOf = map[domain.Role]string{
 func concretePath(route string) string {
 	r := strings.NewReplacer(":id_number", string(newID()), ":filing_no", "BA-1", ":code", "H65270100001",
 		":binding_id", "00000000-0000-4000-8000-000000000000", ":doc_id", "00000000-0000-4000-8000-000000000001",
-		":settlement_id", "00000000-0000-4000-8000-000000000002")
+		":settlement_id", "00000000-0000-4000-8000-000000000002", ":year", "2027",
+		":payment_id", "00000000-0000-4000-8000-000000000003")
 	return r.Replace(route)
 }
 

@@ -102,6 +102,10 @@ func newRouter(d Deps) *gin.Engine {
 	institution.GET("/settlements/:settlement_id", handle(s.getSettlement))
 	institution.POST("/settlements/:settlement_id/topup", handle(s.postTopup))
 	institution.POST("/settlements/:settlement_id/cancel", handle(s.postCancel))
+
+	v1.GET("/premiums/:year", handle(s.getPremium))
+	insured.POST("/premium-payments", handle(s.postPremiumPayment))
+	insured.GET("/premium-payments/:payment_id", handle(s.getPremiumPayment))
 	return r
 }
 

@@ -82,6 +82,13 @@ const (
 	CodeTopupTimeout                Code = "TOPUP_TIMEOUT"
 	CodeInternal                    Code = "INTERNAL"
 	CodeUnavailable                 Code = "UNAVAILABLE"
+
+	// Premium payment refusals and conflicts.
+	CodePremiumNotFound               Code = "PREMIUM_NOT_FOUND"
+	CodePremiumAmountMismatch         Code = "PREMIUM_AMOUNT_MISMATCH"
+	CodePremiumAlreadyPaid            Code = "PREMIUM_ALREADY_PAID"
+	CodeBeneficiaryNotResidentInsured Code = "BENEFICIARY_NOT_RESIDENT_INSURED"
+	CodeLimitExceeded                 Code = "LIMIT_EXCEEDED"
 )
 
 // Error is a failure that is safe to show to a client: a stable code, a

@@ -1,6 +1,7 @@
 // Package external holds gongji's interfaces to outside systems — the
-// fund settlement engine and the bank-card gateway — with built-in
-// implementations that work offline and can inject failures for tests.
+// fund settlement engine, the bank-card gateway and the resident-insurance
+// premium collection system — with built-in implementations that work
+// offline and can inject failures for tests.
 package external
 
 import (

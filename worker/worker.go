@@ -25,17 +25,19 @@ type Deps struct {
 	Notifier activities.Notifier
 	Fund     external.FundEngine
 	Cards    external.CardGateway
+	Premiums external.PremiumCollector
 }
 
 // BuiltinDeps wires the offline adapters: the inbox notifier, the
-// built-in fund engine and the card simulator, with faults armed through
-// faults (nil for none).
+// built-in fund engine, the card simulator and the premium collection
+// simulator, with faults armed through faults (nil for none).
 func BuiltinDeps(store *db.Store, faults *external.Faults) Deps {
 	return Deps{
 		Store:    store,
 		Notifier: activities.InboxNotifier{Store: store, Faults: faults},
 		Fund:     external.BuiltinFund{Store: store, Faults: faults},
 		Cards:    external.CardSimulator{Store: store, Faults: faults},
+		Premiums: external.PremiumSimulator{Store: store, Faults: faults},
 	}
 }
 
@@ -56,8 +58,10 @@ func Register(r interface {
 	r.RegisterWorkflow(workflows.BindingLifecycle)
 	r.RegisterWorkflow(workflows.Settlement)
 	r.RegisterWorkflow(workflows.SettlementCancel)
+	r.RegisterWorkflow(workflows.PremiumPayment)
 	r.RegisterActivity(&activities.Bindings{Store: d.Store, Notifier: d.Notifier})
 	r.RegisterActivity(&activities.Settlements{Store: d.Store, Fund: d.Fund, Cards: d.Cards, Notifier: d.Notifier})
+	r.RegisterActivity(&activities.Premiums{Store: d.Store, Collector: d.Premiums, Notifier: d.Notifier})
 }
 
 // EnsureSearchAttributes registers the typed search attributes the

@@ -4,6 +4,7 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,11 +49,14 @@ func TestRecordBindingHistories(t *testing.T) {
 	w.RegisterWorkflow(Settlement)
 	w.RegisterWorkflow(SettlementCancel)
 	registerSettlementStandIns(w)
+	w.RegisterWorkflow(PremiumPayment)
+	registerPremiumStandIns(w)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
 	recordSettlements(t, c)
+	recordPremiums(t, c)
 
 	holder := Actor{Role: domain.RoleInsured, Subject: "652701198503120113"}
 	reviewer := Actor{Role: domain.RoleReviewer, Subject: "reviewer01"}
@@ -206,6 +210,38 @@ func recordSettlements(t *testing.T, c client.Client) {
 		t.Fatal(err)
 	}
 	finish(t, c, cancel, "settlement_cancel")
+}
+
+// registerPremiumStandIns registers activities with the premium payment
+// activities' names that answer at once, except that the collection
+// system never books a premium of 2099.
+func registerPremiumStandIns(w sdkworker.Worker) {
+	ok := func(name string, fn any) { w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	ok("DebitPremium", func(context.Context, activities.PremiumRef) error { return nil })
+	ok("RefundPremium", func(context.Context, activities.PremiumRef) error { return nil })
+	ok("PostPremium", func(_ context.Context, p activities.PremiumPosting) error {
+		if p.Year == 2099 {
+			return errors.New("the collection system is down")
+		}
+		return nil
+	})
+	ok("CancelPremiumPosting", func(context.Context, activities.PremiumRef) error { return nil })
+	ok("FinishPremiumPayment", func(context.Context, db.PremiumOutcome) error { return nil })
+	ok("NotifyPremiumHolder", func(context.Context, activities.PremiumNotice) error { return nil })
+}
+
+// recordPremiums records a premium payment that completes and one reversed
+// after the collection system failed five times.
+func recordPremiums(t *testing.T, c client.Client) {
+	for name, year := range map[string]int{"premium_completed": 2027, "premium_reversed_posting_failed": 2099} {
+		in := PremiumInput{PaymentID: uuid.NewString(), Holder: "652701198503120113", Beneficiary: "652701201605010331",
+			BindingID: uuid.NewString(), Year: year, Amount: domain.MustAmount("400.00")}
+		run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: PremiumWorkflowID(in.PaymentID), TaskQueue: "record"}, PremiumPayment, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		finish(t, c, run, name)
+	}
 }
 
 func finish(t *testing.T, c client.Client, run client.WorkflowRun, name string) {

@@ -34,7 +34,7 @@ func TestReplay_RecordedHistoriesOfEveryWorkflowStillReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, prefix := range []string{"binding_", "settlement_completed", "settlement_reversed", "settlement_cancel"} {
+	for _, prefix := range []string{"binding_", "settlement_completed", "settlement_reversed", "settlement_cancel", "premium_completed", "premium_reversed"} {
 		if !slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }) {
 			t.Errorf("no recorded history named %s*", prefix)
 		}
@@ -45,6 +45,7 @@ func TestReplay_RecordedHistoriesOfEveryWorkflowStillReplay(t *testing.T) {
 			r.RegisterWorkflow(BindingLifecycle)
 			r.RegisterWorkflow(Settlement)
 			r.RegisterWorkflow(SettlementCancel)
+			r.RegisterWorkflow(PremiumPayment)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, file); err != nil {
 				t.Fatalf("replay: %v", err)
 			}

@@ -1,0 +1,138 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"gongji/activities"
+	"gongji/db"
+	"gongji/domain"
+)
+
+// premiumActivities names the premium payment activities.
+var premiumActivities *activities.Premiums
+
+// PremiumPayment is the saga that pays a bound family member's resident
+// premium from the holder's shared account: debit the premium in full,
+// then book it with the collection system. Each step registers its
+// compensation before it runs (refund the debit, cancel the booking). If a
+// step fails for good — a refusal, or the collection system not booking
+// the premium within premiumPostAttempts attempts — the compensations run
+// newest first on a disconnected context and the payment ends reversed
+// with the refusal. The holder is told how it ended; a notice that fails
+// never undoes the payment.
+func PremiumPayment(ctx workflow.Context, in PremiumInput) error {
+	p := &premiumSaga{in: in, st: PremiumState{Status: domain.PremiumProcessing}}
+	if err := workflow.SetQueryHandler(ctx, QueryPremiumState, func() (PremiumState, error) { return p.st, nil }); err != nil {
+		return err
+	}
+	return p.run(ctx)
+}
+
+type premiumSaga struct {
+	in PremiumInput
+	st PremiumState
+	// compensations undo the steps taken, newest last.
+	compensations []func(ctx workflow.Context) error
+}
+
+func (p *premiumSaga) run(ctx workflow.Context) error {
+	err := p.pay(ctx)
+	if err == nil {
+		if err := p.finish(ctx, domain.PremiumCompleted, nil); err != nil {
+			return err
+		}
+		p.notify(ctx, domain.NoticePremiumPaid, "paid")
+		return nil
+	}
+	refusal, ok := DomainError(err)
+	if !ok {
+		refusal = domain.Errorf(domain.CodeInternal, "the premium payment could not be completed")
+		workflow.GetLogger(ctx).Error("premium payment failed", "error", err)
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	p.compensate(dctx)
+	if err := p.finish(dctx, domain.PremiumReversed, refusal); err != nil {
+		return err
+	}
+	p.notify(dctx, domain.NoticePremiumReversed, "reversed")
+	return nil
+}
+
+// pay runs the forward steps.
+func (p *premiumSaga) pay(ctx workflow.Context) error {
+	ref := activities.PremiumRef{PaymentID: p.in.PaymentID}
+	p.push(func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(ctx, premiumActivities.RefundPremium, ref).Get(ctx, nil)
+	})
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), premiumActivities.DebitPremium, ref).Get(ctx, nil); err != nil {
+		return err
+	}
+	p.st.Debited = true
+	// A booking whose answer was lost may have happened: cancel it too.
+	p.push(func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(ctx, premiumActivities.CancelPremiumPosting, ref).Get(ctx, nil)
+	})
+	posting := activities.PremiumPosting{PaymentID: p.in.PaymentID, Beneficiary: p.in.Beneficiary, Year: p.in.Year, Amount: p.in.Amount}
+	if err := workflow.ExecuteActivity(withPostOptions(ctx), premiumActivities.PostPremium, posting).Get(ctx, nil); err != nil {
+		if _, ok := DomainError(err); ok {
+			return err
+		}
+		workflow.GetLogger(ctx).Warn("the collection system did not book the premium", "attempts", premiumPostAttempts, "error", err)
+		return businessError(domain.Errorf(domain.CodeUnavailable,
+			"the resident-insurance collection system did not book the premium after %d attempts", premiumPostAttempts))
+	}
+	return nil
+}
+
+// push registers a compensation before the step it undoes runs.
+func (p *premiumSaga) push(c func(ctx workflow.Context) error) {
+	p.compensations = append(p.compensations, c)
+}
+
+// compensate runs the compensations newest first; each retries until it
+// succeeds, so that no money is left half-returned.
+func (p *premiumSaga) compensate(ctx workflow.Context) {
+	actx := withActivityOptions(ctx)
+	for i := len(p.compensations) - 1; i >= 0; i-- {
+		if err := p.compensations[i](actx); err != nil {
+			workflow.GetLogger(ctx).Error("compensation failed", "step", i, "error", err)
+		}
+	}
+}
+
+func (p *premiumSaga) finish(ctx workflow.Context, status domain.PremiumPaymentStatus, refusal *domain.Error) error {
+	p.st.Status = status
+	o := db.PremiumOutcome{ID: p.in.PaymentID, Status: status, At: workflow.Now(ctx)}
+	if refusal != nil {
+		o.RefusalCode, o.RefusalMessage = string(refusal.Code), refusal.Message
+		p.st.RefusalCode, p.st.RefusalMessage = refusal.Code, refusal.Message
+	}
+	return workflow.ExecuteActivity(withActivityOptions(ctx), premiumActivities.FinishPremiumPayment, o).Get(ctx, nil)
+}
+
+// notify tells the holder how the payment ended; an undeliverable notice
+// is logged and changes nothing.
+func (p *premiumSaga) notify(ctx workflow.Context, kind domain.NoticeKind, event string) {
+	n := activities.PremiumNotice{PaymentID: p.in.PaymentID, Kind: kind, RefusalCode: p.st.RefusalCode,
+		DedupKey: PremiumWorkflowID(p.in.PaymentID) + ":" + event}
+	if err := workflow.ExecuteActivity(withNotifyOptions(ctx), premiumActivities.NotifyPremiumHolder, n).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("premium notice not delivered", "payment_id", p.in.PaymentID, "error", err)
+	}
+}
+
+// withPostOptions gives the collection system premiumPostAttempts
+// ten-second attempts, about 15 s apart in all; a refusal is not retried.
+func withPostOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    10 * time.Second,
+			MaximumAttempts:    premiumPostAttempts,
+		},
+	})
+}

@@ -1,0 +1,300 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"gongji/activities"
+	"gongji/db"
+	"gongji/domain"
+)
+
+const (
+	paymentID = "3b9c1f0e-6a2d-4e57-8f1c-5d7a9e2b4c01"
+	// premiumWF is the payment's workflow id, the prefix of its notices'
+	// dedup keys.
+	premiumWF = "premium:" + paymentID
+)
+
+var premiumIn = PremiumInput{
+	PaymentID: paymentID, Holder: holder1, Beneficiary: patient, BindingID: "b1", Year: 2027, Amount: amt("400.00"),
+}
+
+// premiumHarness runs a PremiumPayment in the SDK's test environment with
+// every premium activity mocked and recorded.
+type premiumHarness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	mu sync.Mutex
+	// log is every activity attempt in order, e.g. "PostPremium"; an
+	// attempt that returned an error ends in " (failed)".
+	log      []string
+	attempts map[string]int
+	fail     map[string]func(attempt int) error
+
+	// What the successful attempts were given.
+	refs     map[string][]activities.PremiumRef
+	postings []activities.PremiumPosting
+	outcomes []db.PremiumOutcome
+	notices  []activities.PremiumNotice
+}
+
+func newPremiumHarness(t *testing.T) *premiumHarness {
+	t.Helper()
+	var ts testsuite.WorkflowTestSuite
+	h := &premiumHarness{
+		t: t, env: ts.NewTestWorkflowEnvironment(),
+		attempts: map[string]int{}, fail: map[string]func(int) error{}, refs: map[string][]activities.PremiumRef{},
+	}
+	env := h.env
+	env.SetStartTime(s0)
+	env.RegisterWorkflow(PremiumPayment)
+	env.RegisterActivity(&activities.Premiums{})
+
+	var acts *activities.Premiums
+	ref := func(step string) func(context.Context, activities.PremiumRef) error {
+		return func(_ context.Context, r activities.PremiumRef) error {
+			return h.call(step, func() { h.refs[step] = append(h.refs[step], r) })
+		}
+	}
+	env.OnActivity(acts.DebitPremium, mock.Anything, mock.Anything).Return(ref("DebitPremium"))
+	env.OnActivity(acts.RefundPremium, mock.Anything, mock.Anything).Return(ref("RefundPremium"))
+	env.OnActivity(acts.CancelPremiumPosting, mock.Anything, mock.Anything).Return(ref("CancelPremiumPosting"))
+	env.OnActivity(acts.PostPremium, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, p activities.PremiumPosting) error {
+			return h.call("PostPremium", func() { h.postings = append(h.postings, p) })
+		})
+	env.OnActivity(acts.FinishPremiumPayment, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, o db.PremiumOutcome) error {
+			entry := "FinishPremiumPayment " + string(o.Status)
+			if o.RefusalCode != "" {
+				entry += " " + o.RefusalCode
+			}
+			return h.call(entry, func() { h.outcomes = append(h.outcomes, o) })
+		})
+	env.OnActivity(acts.NotifyPremiumHolder, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, n activities.PremiumNotice) error {
+			return h.call("NotifyPremiumHolder "+n.DedupKey, func() { h.notices = append(h.notices, n) })
+		})
+	return h
+}
+
+func (h *premiumHarness) call(step string, record func()) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.attempts[step]++
+	if f := h.fail[step]; f != nil {
+		if err := f(h.attempts[step]); err != nil {
+			h.log = append(h.log, step+failedMark)
+			return err
+		}
+	}
+	h.log = append(h.log, step)
+	record()
+	return nil
+}
+
+func (h *premiumHarness) failOn(step string, f func(attempt int) error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fail[step] = f
+}
+
+func (h *premiumHarness) pay() {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(PremiumPayment, premiumIn)
+	require.True(h.t, h.env.IsWorkflowCompleted(), "the workflow did not finish")
+	require.NoError(h.t, h.env.GetWorkflowError())
+}
+
+func (h *premiumHarness) requireLog(want ...string) {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	require.Equal(h.t, want, h.log)
+}
+
+// requireOutcome checks the one outcome written and the state the query
+// answers.
+func (h *premiumHarness) requireOutcome(status domain.PremiumPaymentStatus, code domain.Code, at time.Time) {
+	h.t.Helper()
+	h.mu.Lock()
+	require.Len(h.t, h.outcomes, 1)
+	o := h.outcomes[0]
+	h.mu.Unlock()
+	require.Equal(h.t, paymentID, o.ID)
+	require.Equal(h.t, status, o.Status)
+	require.Equal(h.t, string(code), o.RefusalCode)
+	require.Equal(h.t, code == "", o.RefusalMessage == "", "refusal message %q", o.RefusalMessage)
+	requireAt(h.t, at, o.At)
+
+	v, err := h.env.QueryWorkflow(QueryPremiumState)
+	require.NoError(h.t, err)
+	var st PremiumState
+	require.NoError(h.t, v.Get(&st))
+	require.Equal(h.t, status, st.Status)
+	require.Equal(h.t, code, st.RefusalCode)
+}
+
+// requireNotice checks the one notice sent to the holder.
+func (h *premiumHarness) requireNotice(kind domain.NoticeKind, event string, code domain.Code) {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	require.Equal(h.t, []activities.PremiumNotice{{PaymentID: paymentID, Kind: kind, RefusalCode: code, DedupKey: premiumWF + ":" + event}}, h.notices)
+}
+
+// requireRefs checks that every successful attempt of the steps named this
+// payment.
+func (h *premiumHarness) requireRefs() {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for step, refs := range h.refs {
+		for _, r := range refs {
+			require.Equal(h.t, paymentID, r.PaymentID, step)
+		}
+	}
+}
+
+func repeat(n int, entry string) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = entry
+	}
+	return out
+}
+
+func TestPremiumWorkflowID_IsPremiumColonPaymentID(t *testing.T) {
+	require.Equal(t, "premium:"+paymentID, PremiumWorkflowID(paymentID))
+}
+
+func TestPremiumPayment_DebitsPostsCompletesThenTellsTheHolder(t *testing.T) {
+	h := newPremiumHarness(t)
+	h.pay()
+
+	h.requireLog("DebitPremium", "PostPremium", "FinishPremiumPayment completed", "NotifyPremiumHolder "+premiumWF+":paid")
+	h.requireOutcome(domain.PremiumCompleted, "", s0)
+	h.requireNotice(domain.NoticePremiumPaid, "paid", "")
+	h.requireRefs()
+	require.Equal(t, []activities.PremiumPosting{{PaymentID: paymentID, Beneficiary: patient, Year: 2027, Amount: amt("400.00")}}, h.postings)
+}
+
+func TestPremiumPayment_PostingFailingForGood_CancelsRefundsAndEndsReversed(t *testing.T) {
+	h := newPremiumHarness(t)
+	h.failOn("PostPremium", always(errTransient))
+	h.pay()
+
+	// Five attempts, then the compensations newest first: the booking
+	// (whose answer may have been lost), then the debit.
+	h.requireLog(steps("DebitPremium", repeat(premiumPostAttempts, failed("PostPremium")),
+		"CancelPremiumPosting", "RefundPremium", "FinishPremiumPayment reversed UNAVAILABLE",
+		"NotifyPremiumHolder "+premiumWF+":reversed")...)
+	// 1 + 2 + 4 + 8 s of back-off between the attempts.
+	h.requireOutcome(domain.PremiumReversed, domain.CodeUnavailable, s0.Add(15*time.Second))
+	h.requireNotice(domain.NoticePremiumReversed, "reversed", domain.CodeUnavailable)
+	h.requireRefs()
+	require.Empty(t, h.postings)
+}
+
+func TestPremiumPayment_PostingRefused_IsNotRetriedAndIsReversed(t *testing.T) {
+	h := newPremiumHarness(t)
+	h.failOn("PostPremium", always(refusal(domain.CodePremiumAlreadyPaid)))
+	h.pay()
+
+	h.requireLog("DebitPremium", failed("PostPremium"), "CancelPremiumPosting", "RefundPremium",
+		"FinishPremiumPayment reversed PREMIUM_ALREADY_PAID", "NotifyPremiumHolder "+premiumWF+":reversed")
+	h.requireOutcome(domain.PremiumReversed, domain.CodePremiumAlreadyPaid, s0)
+	h.requireNotice(domain.NoticePremiumReversed, "reversed", domain.CodePremiumAlreadyPaid)
+}
+
+func TestPremiumPayment_TransientPostingFailureIsRetriedAndCompletes(t *testing.T) {
+	h := newPremiumHarness(t)
+	h.failOn("PostPremium", firstN(premiumPostAttempts-1, errTransient))
+	h.pay()
+
+	h.requireLog(steps("DebitPremium", repeat(premiumPostAttempts-1, failed("PostPremium")), "PostPremium",
+		"FinishPremiumPayment completed", "NotifyPremiumHolder "+premiumWF+":paid")...)
+	h.requireOutcome(domain.PremiumCompleted, "", s0.Add(15*time.Second))
+	h.requireNotice(domain.NoticePremiumPaid, "paid", "")
+	require.Len(t, h.postings, 1)
+}
+
+func TestPremiumPayment_TransientDebitFailureIsRetriedWithoutLimit(t *testing.T) {
+	h := newPremiumHarness(t)
+	h.failOn("DebitPremium", firstN(7, errTransient))
+	h.pay()
+
+	h.requireLog(steps(repeat(7, failed("DebitPremium")), "DebitPremium", "PostPremium",
+		"FinishPremiumPayment completed", "NotifyPremiumHolder "+premiumWF+":paid")...)
+	// 1 + 2 + 4 + 8 + 16 + 32 + 60 s of back-off (at most a minute).
+	h.requireOutcome(domain.PremiumCompleted, "", s0.Add(123*time.Second))
+}
+
+func TestPremiumPayment_DebitRefused_RefundsNothingTakenAndEndsReversed(t *testing.T) {
+	for _, code := range []domain.Code{
+		domain.CodeInsufficientBalance, domain.CodeLimitExceeded, domain.CodeNoActiveBinding, domain.CodeHolderAccountFrozen,
+	} {
+		t.Run(string(code), func(t *testing.T) {
+			h := newPremiumHarness(t)
+			h.failOn("DebitPremium", always(refusal(code)))
+			h.pay()
+
+			// The refund was registered before the debit ran: it runs (a
+			// no-op in the store) and nothing is posted or cancelled.
+			h.requireLog(failed("DebitPremium"), "RefundPremium", "FinishPremiumPayment reversed "+string(code),
+				"NotifyPremiumHolder "+premiumWF+":reversed")
+			h.requireOutcome(domain.PremiumReversed, code, s0)
+			h.requireNotice(domain.NoticePremiumReversed, "reversed", code)
+			h.mu.Lock()
+			require.Equal(t, 1, h.attempts["DebitPremium"], "a refusal is not retried")
+			h.mu.Unlock()
+		})
+	}
+}
+
+func TestPremiumPayment_CompensationsFailingTransientlyAreRetriedInOrder(t *testing.T) {
+	h := newPremiumHarness(t)
+	h.failOn("PostPremium", always(refusal(domain.CodePremiumAlreadyPaid)))
+	h.failOn("CancelPremiumPosting", firstN(1, errTransient))
+	h.failOn("RefundPremium", firstN(2, errTransient))
+	h.pay()
+
+	h.requireLog("DebitPremium", failed("PostPremium"),
+		failed("CancelPremiumPosting"), "CancelPremiumPosting",
+		failed("RefundPremium"), failed("RefundPremium"), "RefundPremium",
+		"FinishPremiumPayment reversed PREMIUM_ALREADY_PAID", "NotifyPremiumHolder "+premiumWF+":reversed")
+	// 1 s of back-off on the cancel, 1 s and 2 s on the refund.
+	h.requireOutcome(domain.PremiumReversed, domain.CodePremiumAlreadyPaid, s0.Add(4*time.Second))
+}
+
+func TestPremiumPayment_FailingNoticeNeverUndoesThePayment(t *testing.T) {
+	h := newPremiumHarness(t)
+	h.failOn("NotifyPremiumHolder "+premiumWF+":paid", always(errors.New("notifier down")))
+	h.pay()
+
+	var other []string
+	h.mu.Lock()
+	for _, e := range h.log {
+		if strings.HasPrefix(e, "NotifyPremiumHolder ") {
+			require.True(t, strings.HasSuffix(e, failedMark), e)
+			continue
+		}
+		other = append(other, e)
+	}
+	require.Greater(t, h.attempts["NotifyPremiumHolder "+premiumWF+":paid"], 1, "the notice is retried")
+	h.mu.Unlock()
+	require.Equal(t, []string{"DebitPremium", "PostPremium", "FinishPremiumPayment completed"}, other)
+	h.requireOutcome(domain.PremiumCompleted, "", s0)
+	require.Empty(t, h.refs["RefundPremium"], "nothing is refunded")
+	require.Empty(t, h.refs["CancelPremiumPosting"], "nothing is cancelled")
+}
