@@ -48,11 +48,11 @@ func (a *Bindings) NotifyHolder(ctx context.Context, n BindingNotice) error {
 	if err != nil {
 		return asActivityError(err)
 	}
-	title, body := domain.BindingNoticeText(n.Kind, beneficiary.Name, b, n.Reason)
+	text := domain.BindingNoticeText(n.Kind, beneficiary.Name, b, n.Reason)
 	err = a.Notifier.Notify(ctx, db.Notification{
-		Recipient: string(b.Holder), Kind: string(n.Kind), Title: title, Body: body,
+		Recipient: string(b.Holder), Kind: string(n.Kind),
 		BindingID: sql.NullString{String: b.ID, Valid: true}, DedupKey: n.DedupKey,
-	})
+	}.WithText(text))
 	if err != nil {
 		return fmt.Errorf("notify holder: %w", err)
 	}

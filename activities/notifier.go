@@ -17,7 +17,8 @@ type Notifier interface {
 const OpNotify = "notify"
 
 // InboxNotifier puts notifications in the PostgreSQL inbox, once per
-// dedup key.
+// dedup key, and, when its store queues webhooks (GONGJI_WEBHOOK_URL set),
+// in the webhook outbox in the same transaction.
 type InboxNotifier struct {
 	Store  *db.Store
 	Faults *external.Faults

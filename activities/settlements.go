@@ -182,6 +182,12 @@ type PayerNotice struct {
 
 // NotifyPayer tells the holder who paid: who was treated, where, how much,
 // and the balance left.
+//
+// Deprecated: DebitSharedAccount and RefundSharedAccount write the notice
+// in the ledger transaction. This activity stays registered for
+// settlements and cancellations started before that change (workflow
+// version DefaultVersion of ChangeNoticesInLedgerTx), which still call it
+// after they finish; it uses the same dedup key, so a holder is told once.
 func (a *Settlements) NotifyPayer(ctx context.Context, n PayerNotice) error {
 	st, err := a.Store.Settlement(ctx, n.SettlementID)
 	if err != nil {
@@ -208,14 +214,14 @@ func (a *Settlements) NotifyPayer(ctx context.Context, n PayerNotice) error {
 	if err != nil {
 		return asActivityError(err)
 	}
-	title, body := domain.SettlementNoticeText(n.Kind, patient.Name, domain.IDNumber(st.Patient), inst.Name, payer.Amount, account.Balance)
+	text := domain.SettlementNoticeText(n.Kind, patient.Name, domain.IDNumber(st.Patient), inst.Name, payer.Amount, account.Balance)
 	amount := payer.Amount
 	err = a.Notifier.Notify(ctx, db.Notification{
-		Recipient: payer.Holder, Kind: string(n.Kind), Title: title, Body: body,
+		Recipient: payer.Holder, Kind: string(n.Kind),
 		BindingID:    sql.NullString{String: n.BindingID, Valid: true},
 		SettlementID: sql.NullString{String: n.SettlementID, Valid: true},
 		Amount:       &amount, DedupKey: n.DedupKey,
-	})
+	}.WithText(text))
 	if err != nil {
 		return fmt.Errorf("notify payer: %w", err)
 	}

@@ -35,6 +35,11 @@ var statusOf = map[domain.Code]int{
 	domain.CodeNoPersonalAccount:      http.StatusUnprocessableEntity,
 	domain.CodeRateLimited:            http.StatusTooManyRequests,
 
+	domain.CodeNotificationNotFound:    http.StatusNotFound,
+	domain.CodePriorityBindingNotYours: http.StatusUnprocessableEntity,
+	domain.CodeWebhookNotFound:         http.StatusNotFound,
+	domain.CodeWebhookNotParked:        http.StatusConflict,
+
 	domain.CodeBindingNotFound:              http.StatusNotFound,
 	domain.CodeDocumentNotFound:             http.StatusNotFound,
 	domain.CodeBindingExists:                http.StatusConflict,

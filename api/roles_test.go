@@ -37,6 +37,14 @@ var allowedRoles = map[string][]domain.Role{
 	"POST /v1/settlements/:settlement_id/topup":  {domain.RoleInstitution},
 	"POST /v1/settlements/:settlement_id/cancel": {domain.RoleInstitution},
 
+	"GET /v1/me/account":                              {domain.RoleInsured},
+	"GET /v1/me/notifications":                        {domain.RoleInsured},
+	"POST /v1/me/notifications/:notification_id/read": {domain.RoleInsured},
+	"GET /v1/me/priority":                             {domain.RoleInsured},
+	"PUT /v1/me/priority":                             {domain.RoleInsured},
+	"GET /v1/admin/webhooks/parked":                   {domain.RoleAdmin},
+	"POST /v1/admin/webhooks/:webhook_id/replay":      {domain.RoleAdmin},
+
 	"GET /v1/premiums/:year":               domain.Roles,
 	"POST /v1/premium-payments":            {domain.RoleInsured},
 	"GET /v1/premium-payments/:payment_id": {domain.RoleInsured},
@@ -54,8 +62,8 @@ var subjectOf = map[domain.Role]string{
 func concretePath(route string) string {
 	r := strings.NewReplacer(":id_number", string(newID()), ":filing_no", "BA-1", ":code", "H65270100001",
 		":binding_id", "00000000-0000-4000-8000-000000000000", ":doc_id", "00000000-0000-4000-8000-000000000001",
-		":settlement_id", "00000000-0000-4000-8000-000000000002", ":year", "2027",
-		":payment_id", "00000000-0000-4000-8000-000000000003")
+		":settlement_id", "00000000-0000-4000-8000-000000000002", ":notification_id", "9223372036854775807",
+		":webhook_id", "9223372036854775807", ":year", "2027", ":payment_id", "00000000-0000-4000-8000-000000000003")
 	return r.Replace(route)
 }
 

@@ -96,6 +96,16 @@ func newRouter(d Deps) *gin.Engine {
 	reviewer.POST("/bindings/:binding_id/review", handle(s.reviewBinding))
 	reviewer.GET("/reviews", handle(s.listReviews))
 
+	// Holder self-service (the caller's own account, inbox and payer
+	// order) and the webhook outbox's parked messages.
+	insured.GET("/me/account", handle(s.getMyAccount))
+	insured.GET("/me/notifications", handle(s.listMyNotifications))
+	insured.POST("/me/notifications/:notification_id/read", handle(s.readMyNotification))
+	insured.GET("/me/priority", handle(s.getMyPriority))
+	insured.PUT("/me/priority", handle(s.putMyPriority))
+	admin.GET("/admin/webhooks/parked", handle(s.listParkedWebhooks))
+	admin.POST("/admin/webhooks/:webhook_id/replay", handle(s.replayWebhook))
+
 	institution := v1.Group("", requireRole(domain.RoleInstitution))
 	institution.POST("/settlements", handle(s.postSettlement))
 	institution.GET("/settlements", handle(s.listSettlements))

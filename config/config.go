@@ -22,8 +22,17 @@ type Config struct {
 	TopupTimeout      time.Duration `env:"GONGJI_TOPUP_TIMEOUT" envDefault:"15m"`
 	WebhookURL        string        `env:"GONGJI_WEBHOOK_URL"`
 	WebhookSecret     string        `env:"GONGJI_WEBHOOK_SECRET"`
-	LogFormat         string        `env:"GONGJI_LOG_FORMAT" envDefault:"json"`
-	LogLevel          slog.Level    `env:"GONGJI_LOG_LEVEL" envDefault:"info"`
+	// WebhookMaxAttempts failed attempts park a notice; an admin may
+	// replay it (POST /v1/admin/webhooks/{id}/replay).
+	WebhookMaxAttempts int `env:"GONGJI_WEBHOOK_MAX_ATTEMPTS" envDefault:"8"`
+	// WebhookBackoff is the wait after a first failed attempt; it doubles
+	// after each further one, up to WebhookMaxBackoff.
+	WebhookBackoff    time.Duration `env:"GONGJI_WEBHOOK_BACKOFF" envDefault:"10s"`
+	WebhookMaxBackoff time.Duration `env:"GONGJI_WEBHOOK_MAX_BACKOFF" envDefault:"1h"`
+	// WebhookTimeout bounds one delivery attempt.
+	WebhookTimeout time.Duration `env:"GONGJI_WEBHOOK_TIMEOUT" envDefault:"10s"`
+	LogFormat      string        `env:"GONGJI_LOG_FORMAT" envDefault:"json"`
+	LogLevel       slog.Level    `env:"GONGJI_LOG_LEVEL" envDefault:"info"`
 }
 
 // Load reads the environment and checks what it can without connecting to
@@ -39,7 +48,35 @@ func Load() (Config, error) {
 	if c.TopupTimeout <= 0 {
 		return Config{}, fmt.Errorf("config: GONGJI_TOPUP_TIMEOUT must be positive")
 	}
+	if err := c.checkWebhook(); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+func (c Config) checkWebhook() error {
+	if c.WebhookMaxAttempts < 1 {
+		return fmt.Errorf("config: GONGJI_WEBHOOK_MAX_ATTEMPTS must be at least 1")
+	}
+	if c.WebhookBackoff <= 0 || c.WebhookMaxBackoff <= 0 || c.WebhookTimeout <= 0 {
+		return fmt.Errorf("config: GONGJI_WEBHOOK_BACKOFF, GONGJI_WEBHOOK_MAX_BACKOFF and GONGJI_WEBHOOK_TIMEOUT must be positive")
+	}
+	if c.WebhookURL == "" {
+		return nil
+	}
+	if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: GONGJI_WEBHOOK_URL must be an absolute http or https URL")
+	}
+	return nil
+}
+
+// RequireWebhookSecret fails when a webhook URL is set without a signing
+// secret of at least 16 characters; the worker, which delivers, needs one.
+func (c Config) RequireWebhookSecret() error {
+	if c.WebhookURL != "" && len(c.WebhookSecret) < 16 {
+		return fmt.Errorf("config: GONGJI_WEBHOOK_URL is set, so GONGJI_WEBHOOK_SECRET must be set to at least 16 characters")
+	}
+	return nil
 }
 
 // RequireJWTSecret fails unless a signing secret of at least 32 bytes is
@@ -62,8 +99,12 @@ func (c Config) LogValue() slog.Value {
 		slog.String("GONGJI_HTTP_ADDR", c.HTTPAddr),
 		slog.String("GONGJI_JWT_SECRET", mask(c.JWTSecret)),
 		slog.Duration("GONGJI_TOPUP_TIMEOUT", c.TopupTimeout),
-		slog.String("GONGJI_WEBHOOK_URL", maskURL(c.WebhookURL)),
+		slog.String("GONGJI_WEBHOOK_URL", maskWebhookURL(c.WebhookURL)),
 		slog.String("GONGJI_WEBHOOK_SECRET", mask(c.WebhookSecret)),
+		slog.Int("GONGJI_WEBHOOK_MAX_ATTEMPTS", c.WebhookMaxAttempts),
+		slog.Duration("GONGJI_WEBHOOK_BACKOFF", c.WebhookBackoff),
+		slog.Duration("GONGJI_WEBHOOK_MAX_BACKOFF", c.WebhookMaxBackoff),
+		slog.Duration("GONGJI_WEBHOOK_TIMEOUT", c.WebhookTimeout),
 		slog.String("GONGJI_LOG_FORMAT", c.LogFormat),
 		slog.String("GONGJI_LOG_LEVEL", c.LogLevel.String()),
 	)
@@ -85,4 +126,17 @@ func maskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "********")
 	}
 	return u.Redacted()
+}
+
+// maskWebhookURL is maskURL that also hides the query, where webhook
+// receivers often take a token.
+func maskWebhookURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return mask(raw)
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "********"
+	}
+	return maskURL(u.String())
 }

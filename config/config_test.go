@@ -61,3 +61,67 @@ func TestLogValue_MasksSecrets(t *testing.T) {
 		t.Errorf("log hides the database host: %s", out)
 	}
 }
+
+func TestLoad_WebhookDefaults(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebhookMaxAttempts != 8 || c.WebhookBackoff != 10*time.Second || c.WebhookMaxBackoff != time.Hour || c.WebhookTimeout != 10*time.Second {
+		t.Fatalf("webhook defaults = %d %s %s %s", c.WebhookMaxAttempts, c.WebhookBackoff, c.WebhookMaxBackoff, c.WebhookTimeout)
+	}
+}
+
+func TestLoad_RejectsBadWebhookSettings(t *testing.T) {
+	tests := []struct{ name, key, value string }{
+		{"zero attempts", "GONGJI_WEBHOOK_MAX_ATTEMPTS", "0"},
+		{"attempts not a number", "GONGJI_WEBHOOK_MAX_ATTEMPTS", "many"},
+		{"negative backoff", "GONGJI_WEBHOOK_BACKOFF", "-1s"},
+		{"zero cap", "GONGJI_WEBHOOK_MAX_BACKOFF", "0s"},
+		{"zero timeout", "GONGJI_WEBHOOK_TIMEOUT", "0s"},
+		{"relative URL", "GONGJI_WEBHOOK_URL", "/hooks"},
+		{"not http", "GONGJI_WEBHOOK_URL", "ftp://hooks.example/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(tt.key, tt.value)
+			if _, err := Load(); err == nil {
+				t.Fatalf("%s=%q was accepted", tt.key, tt.value)
+			}
+		})
+	}
+	t.Setenv("GONGJI_WEBHOOK_URL", "https://hooks.example/gongji")
+	t.Setenv("GONGJI_WEBHOOK_MAX_ATTEMPTS", "3")
+	c, err := Load()
+	if err != nil || c.WebhookMaxAttempts != 3 {
+		t.Fatalf("a good webhook setting: %+v, %v", c.WebhookMaxAttempts, err)
+	}
+}
+
+func TestRequireWebhookSecret_OnlyWhenAURLIsSet(t *testing.T) {
+	tests := []struct {
+		name   string
+		c      Config
+		wantOK bool
+	}{
+		{"no webhook", Config{}, true},
+		{"URL without secret", Config{WebhookURL: "https://hooks.example/x"}, false},
+		{"URL with a short secret", Config{WebhookURL: "https://hooks.example/x", WebhookSecret: "short"}, false},
+		{"URL with a secret", Config{WebhookURL: "https://hooks.example/x", WebhookSecret: strings.Repeat("s", 16)}, true},
+	}
+	for _, tt := range tests {
+		if err := tt.c.RequireWebhookSecret(); (err == nil) != tt.wantOK {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}
+
+func TestLogValue_MasksAWebhookTokenInTheQuery(t *testing.T) {
+	c := Config{WebhookURL: "https://hooks.example/x?token=tok-in-query", LogFormat: "json", WebhookMaxAttempts: 8}
+	var buf bytes.Buffer
+	c.NewLogger(&buf).Info("config", "config", c)
+	out := buf.String()
+	if strings.Contains(out, "tok-in-query") || !strings.Contains(out, "hooks.example") || !strings.Contains(out, "GONGJI_WEBHOOK_MAX_ATTEMPTS") {
+		t.Fatalf("log: %s", out)
+	}
+}

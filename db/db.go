@@ -36,6 +36,9 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 // Store reads and writes gongji's tables.
 type Store struct {
 	db *sqlx.DB
+	// webhooks makes AddNotification queue each new notice in the
+	// webhook outbox too (see WithWebhookOutbox).
+	webhooks bool
 }
 
 // NewStore wraps an open database.

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -79,7 +80,9 @@ func refundKey(settlementID, bindingID string) string {
 // DebitSharedAccount takes min(owed, balance, what is left of the yearly
 // limit) from the holder's account in one transaction under row locks
 // (binding, then account, then usage), records the payer and its usage,
-// and returns what it took. The binding must still be active and its
+// writes the holder's notice (who, where, how much, the balance left; and
+// its webhook outbox row when the store queues webhooks) in the same
+// transaction, and returns what it took. The binding must still be active and its
 // holder able to pay (insured normally, not in arrears, account open and
 // not frozen), else it takes nothing. Idempotent on settlement id +
 // binding id: a repeat returns what the first call took.
@@ -122,11 +125,15 @@ func (s *Store) DebitSharedAccount(ctx context.Context, d Debit) (domain.Amount,
 		if !want.IsPositive() {
 			return nil
 		}
-		if _, err := PostInTx(ctx, tx, Posting{
+		entry, err := PostInTx(ctx, tx, Posting{
 			Account: domain.IDNumber(b.Holder), Amount: want.Neg(), Kind: domain.EntrySettlementDebit,
 			BusinessKey: debitKey(d.SettlementID, d.BindingID), SettlementID: d.SettlementID, BindingID: d.BindingID,
 			Beneficiary: d.Patient, Institution: d.Institution,
-		}); err != nil {
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.payerNoticeInTx(ctx, tx, domain.NoticeSharedAccountDebited, entry, want); err != nil {
 			return err
 		}
 		if err := addUsage(ctx, tx, d.BindingID, d.Year, want); err != nil {
@@ -148,8 +155,9 @@ func (s *Store) DebitSharedAccount(ctx context.Context, d Debit) (domain.Amount,
 }
 
 // RefundSharedAccount gives back what a settlement took from one
-// binding's shared account, and its yearly usage. It is idempotent and does
-// nothing when nothing was taken.
+// binding's shared account, and its yearly usage, and tells the holder in
+// the same transaction. It is idempotent and does nothing when nothing was
+// taken.
 func (s *Store) RefundSharedAccount(ctx context.Context, settlementID, bindingID string, at time.Time) (domain.Amount, error) {
 	refunded := domain.Zero
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -165,11 +173,15 @@ func (s *Store) RefundSharedAccount(ctx context.Context, settlementID, bindingID
 			return err
 		}
 		amount := debit.Amount.Neg()
-		if _, err := PostInTx(ctx, tx, Posting{
+		entry, err := PostInTx(ctx, tx, Posting{
 			Account: debit.Account, Amount: amount, Kind: domain.EntrySettlementRefund,
 			BusinessKey: refundKey(settlementID, bindingID), SettlementID: settlementID, BindingID: bindingID,
 			Beneficiary: debit.Beneficiary, Institution: debit.Institution,
-		}); err != nil {
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.payerNoticeInTx(ctx, tx, domain.NoticeSharedAccountRefunded, entry, amount); err != nil {
 			return err
 		}
 		var serviceDate domain.Date
@@ -203,5 +215,42 @@ func lockUsage(ctx context.Context, tx *sqlx.Tx, bindingID string, year int) (do
 
 func addUsage(ctx context.Context, tx *sqlx.Tx, bindingID string, year int, delta domain.Amount) error {
 	_, err := tx.ExecContext(ctx, `UPDATE binding_usage SET used = used + $3 WHERE binding_id = $1 AND year = $2`, bindingID, year, delta)
+	return err
+}
+
+// PayerNoticeKey is the dedup key of a paying holder's notice about a
+// settlement's debit ("debit") or refund ("refund") of one binding. It is
+// the key the saga gave the NotifyPayer activity before the notices moved
+// into the ledger transaction, so that a settlement started before that
+// change is still told once.
+func PayerNoticeKey(settlementID, event, bindingID string) string {
+	return settlementID + ":" + event + ":" + bindingID
+}
+
+// payerNoticeInTx writes the holder's notice about a shared-account
+// movement in the movement's transaction: the patient, the institution,
+// the amount and the balance after it.
+func (s *Store) payerNoticeInTx(ctx context.Context, tx *sqlx.Tx, kind domain.NoticeKind, e Entry, amount domain.Amount) error {
+	var names struct {
+		Patient     string `db:"patient"`
+		Institution string `db:"institution"`
+	}
+	const q = `SELECT COALESCE((SELECT name FROM persons WHERE id_number = $1), '') AS patient,
+		COALESCE((SELECT name FROM institutions WHERE code = $2), $2) AS institution`
+	if err := tx.GetContext(ctx, &names, q, e.Beneficiary, e.Institution); err != nil {
+		return err
+	}
+	event := "debit"
+	if kind == domain.NoticeSharedAccountRefunded {
+		event = "refund"
+	}
+	text := domain.SettlementNoticeText(kind, names.Patient, e.Beneficiary, names.Institution, amount, e.BalanceAfter)
+	n := Notification{
+		Recipient: string(e.Account), Kind: string(kind),
+		BindingID:    sql.NullString{String: e.BindingID, Valid: true},
+		SettlementID: sql.NullString{String: e.SettlementID, Valid: true},
+		Amount:       &amount, DedupKey: PayerNoticeKey(e.SettlementID, event, e.BindingID),
+	}.WithText(text)
+	_, err := s.AddNotificationInTx(ctx, tx, n)
 	return err
 }

@@ -34,6 +34,12 @@ const (
 	CodeNoPersonalAccount      Code = "NO_PERSONAL_ACCOUNT"
 	CodeRateLimited            Code = "RATE_LIMITED"
 
+	// Holder self-service and webhook delivery.
+	CodeNotificationNotFound    Code = "NOTIFICATION_NOT_FOUND"
+	CodePriorityBindingNotYours Code = "PRIORITY_BINDING_NOT_YOURS"
+	CodeWebhookNotFound         Code = "WEBHOOK_NOT_FOUND"
+	CodeWebhookNotParked        Code = "WEBHOOK_NOT_PARKED"
+
 	// Binding refusals and conflicts.
 	CodeBindingNotFound              Code = "BINDING_NOT_FOUND"
 	CodeDocumentNotFound             Code = "DOCUMENT_NOT_FOUND"

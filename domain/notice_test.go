@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -49,7 +50,8 @@ func TestBindingNoticeText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			title, body := domain.BindingNoticeText(tt.kind, "小明", tt.b, tt.reason)
+			text := domain.BindingNoticeText(tt.kind, "小明", tt.b, tt.reason)
+			title, body := text.Title, text.Body
 			if title == "" || !hasHan(title) {
 				t.Errorf("title = %q, want a non-empty Chinese title", title)
 			}
@@ -66,7 +68,58 @@ func TestBindingNoticeText(t *testing.T) {
 					t.Errorf("body = %q, must not contain %q", body, w)
 				}
 			}
+			// The English text says the same: no Chinese of its own (only
+			// the name and the reviewer's reason may be), the same facts.
+			en := strings.NewReplacer("小明", "", tt.reason, "").Replace(text.TitleEN + text.BodyEN)
+			if text.TitleEN == "" || text.BodyEN == "" || hasHan(en) {
+				t.Errorf("English = %q / %q, want English text", text.TitleEN, text.BodyEN)
+			}
+			for _, w := range []string{"小明", child.Masked(), tt.reason} {
+				if !strings.Contains(text.BodyEN, w) {
+					t.Errorf("English body = %q, want it to contain %q", text.BodyEN, w)
+				}
+			}
+			for _, w := range []string{string(child), "0001-01-01"} {
+				if strings.Contains(text.BodyEN, w) {
+					t.Errorf("English body = %q, must not contain %q", text.BodyEN, w)
+				}
+			}
+			for _, w := range tt.want {
+				if strings.Contains(w, "2027-08-31") && !strings.Contains(text.BodyEN, w) {
+					t.Errorf("English body = %q lacks the date %s", text.BodyEN, w)
+				}
+			}
+			if slices.Contains(tt.want, "长期有效") && !strings.Contains(text.BodyEN, "long-term") {
+				t.Errorf("English body = %q does not say long-term", text.BodyEN)
+			}
 		})
+	}
+}
+
+func TestSettlementNoticeText_BothLanguagesSayWhoWhereHowMuchAndTheBalance(t *testing.T) {
+	child := domain.ComposeIDNumber("652701", day(2016, 9, 2), 402)
+	for _, kind := range []domain.NoticeKind{domain.NoticeSharedAccountDebited, domain.NoticeSharedAccountRefunded} {
+		t.Run(string(kind), func(t *testing.T) {
+			text := domain.SettlementNoticeText(kind, "小明", child, "博乐市人民医院", domain.MustAmount("120.50"), domain.MustAmount("379.50"))
+			for _, body := range []string{text.Body, text.BodyEN} {
+				for _, w := range []string{"小明", child.Masked(), "博乐市人民医院", "120.50", "379.50"} {
+					if !strings.Contains(body, w) {
+						t.Errorf("body %q lacks %q", body, w)
+					}
+				}
+				if strings.Contains(body, string(child)) {
+					t.Errorf("body %q shows the full ID number", body)
+				}
+			}
+			if !hasHan(text.Title) || text.TitleEN == "" || hasHan(text.TitleEN) {
+				t.Errorf("titles %q / %q", text.Title, text.TitleEN)
+			}
+		})
+	}
+	debit := domain.SettlementNoticeText(domain.NoticeSharedAccountDebited, "小明", child, "x", domain.Zero, domain.Zero)
+	refund := domain.SettlementNoticeText(domain.NoticeSharedAccountRefunded, "小明", child, "x", domain.Zero, domain.Zero)
+	if debit.Title == refund.Title || debit.TitleEN == refund.TitleEN {
+		t.Error("a debit and a refund share a title")
 	}
 }
 
@@ -80,10 +133,12 @@ func TestBindingNoticeText_TitlesAreDistinct(t *testing.T) {
 	b := domain.Binding{Beneficiary: beneficiaryID, Terms: domain.Terms{ValidUntil: day(2027, 1, 1)}}
 	seen := map[string]domain.NoticeKind{}
 	for _, k := range kinds {
-		title, _ := domain.BindingNoticeText(k, "小明", b, "")
-		if other, dup := seen[title]; dup {
-			t.Errorf("%s and %s share the title %q", k, other, title)
+		text := domain.BindingNoticeText(k, "小明", b, "")
+		for _, title := range []string{text.Title, text.TitleEN} {
+			if other, dup := seen[title]; dup {
+				t.Errorf("%s and %s share the title %q", k, other, title)
+			}
+			seen[title] = k
 		}
-		seen[title] = k
 	}
 }

@@ -20,9 +20,11 @@ var settlementActivities *activities.Settlements
 // priority order, then a cash or card top-up for the rest. Each step
 // registers its compensation before it runs; if the top-up times out or a
 // step fails for good, the compensations run newest first on a
-// disconnected context and the settlement ends reversed. The paying
-// holders are told after completion; a notice that fails never undoes a
-// payment.
+// disconnected context and the settlement ends reversed. Each paying
+// holder is told by the debit itself (and by its refund), in the ledger
+// transaction that moves the money; a settlement started before that
+// change (DefaultVersion of ChangeNoticesInLedgerTx) still tells them
+// after completion, and such a notice that fails never undoes a payment.
 func Settlement(ctx workflow.Context, in SettlementInput) error {
 	s := &settlementSaga{in: in, st: SettlementState{Status: domain.SettlementProcessing}, lock: workflow.NewMutex(ctx)}
 	if err := workflow.SetQueryHandler(ctx, QuerySettlementState, func() (SettlementState, error) { return s.st, nil }); err != nil {
@@ -31,8 +33,19 @@ func Settlement(ctx workflow.Context, in SettlementInput) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateTopup, s.topup, workflow.UpdateHandlerOptions{Validator: s.validateTopup}); err != nil {
 		return err
 	}
+	s.notifyAfterwards = workflow.GetVersion(ctx, ChangeNoticesInLedgerTx, workflow.DefaultVersion, noticesInLedgerTx) == workflow.DefaultVersion
 	return s.run(ctx)
 }
+
+// ChangeNoticesInLedgerTx names the change that moved the paying holders'
+// notices from NotifyPayer activities after the saga into the ledger
+// transactions of DebitSharedAccount and RefundSharedAccount. Runs that
+// started before it replay with DefaultVersion and still call NotifyPayer.
+const ChangeNoticesInLedgerTx = "notices-in-ledger-tx"
+
+// noticesInLedgerTx is the version of ChangeNoticesInLedgerTx without
+// NotifyPayer.
+const noticesInLedgerTx workflow.Version = 1
 
 type settlementSaga struct {
 	in   SettlementInput
@@ -48,6 +61,9 @@ type settlementSaga struct {
 	// top-up handlers running, as several may wait on the lock at once.
 	paid, windowClosed bool
 	topupsInFlight     int
+	// notifyAfterwards is set for runs that started before the notices
+	// moved into the ledger transaction: they call NotifyPayer at the end.
+	notifyAfterwards bool
 }
 
 func (s *settlementSaga) run(ctx workflow.Context) error {
@@ -56,7 +72,9 @@ func (s *settlementSaga) run(ctx workflow.Context) error {
 		if err := s.finish(ctx, domain.SettlementCompleted, nil); err != nil {
 			return err
 		}
-		s.notifyPayers(ctx, domain.NoticeSharedAccountDebited, "debit")
+		if s.notifyAfterwards {
+			s.notifyPayers(ctx, domain.NoticeSharedAccountDebited, "debit")
+		}
 		return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	}
 	refusal, ok := DomainError(err)
@@ -282,12 +300,13 @@ func (s *settlementSaga) finish(ctx workflow.Context, status domain.SettlementSt
 	return workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.FinishSettlement, o).Get(ctx, nil)
 }
 
-// notifyPayers tells each paying holder; an undeliverable notice is
-// logged and changes nothing.
+// notifyPayers tells each paying holder, in runs started before
+// ChangeNoticesInLedgerTx; an undeliverable notice is logged and changes
+// nothing.
 func (s *settlementSaga) notifyPayers(ctx workflow.Context, kind domain.NoticeKind, event string) {
 	for _, p := range s.st.Payers {
 		n := activities.PayerNotice{SettlementID: s.in.SettlementID, BindingID: p.BindingID, Kind: kind,
-			DedupKey: s.in.SettlementID + ":" + event + ":" + p.BindingID}
+			DedupKey: db.PayerNoticeKey(s.in.SettlementID, event, p.BindingID)}
 		if err := workflow.ExecuteActivity(withNotifyOptions(ctx), settlementActivities.NotifyPayer, n).Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("payer notice not delivered", "binding_id", p.BindingID, "error", err)
 		}

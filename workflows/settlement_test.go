@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"gongji/activities"
 	"gongji/db"
@@ -333,6 +334,21 @@ func (h *sagaHarness) requireNotices(kind domain.NoticeKind, event string, bindi
 	require.Equal(h.t, want, h.notices)
 }
 
+// requireNoSagaNotices checks that the workflow told nobody itself: the
+// debits and refunds write their notices in their own transactions.
+func (h *sagaHarness) requireNoSagaNotices() {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	require.Empty(h.t, h.notices)
+}
+
+// startedBeforeNoticesInLedgerTx makes the run behave as one that started
+// before ChangeNoticesInLedgerTx (its history has no version marker).
+func (h *sagaHarness) startedBeforeNoticesInLedgerTx() {
+	h.env.OnGetVersion(ChangeNoticesInLedgerTx, workflow.DefaultVersion, noticesInLedgerTx).Return(workflow.DefaultVersion)
+}
+
 func (h *sagaHarness) requireDebits(want ...db.Debit) {
 	h.t.Helper()
 	h.mu.Lock()
@@ -407,7 +423,6 @@ func TestSettlement_SharedAccountsPayInPriorityOrderUntilNothingIsOwed(t *testin
 	h.requireLog(
 		"SettleFund", "FindPayers", "DebitSharedAccount b1", "DebitSharedAccount b2",
 		"FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2",
 	)
 	h.requireDebits(
 		db.Debit{BindingID: "b1", Owed: amt("100.00"), Position: 0},
@@ -415,7 +430,7 @@ func TestSettlement_SharedAccountsPayInPriorityOrderUntilNothingIsOwed(t *testin
 	)
 	o := h.requireOutcome(domain.SettlementCompleted, "50.00", "100.00", "0.00", "", s0)
 	requireConserved(t, in, o)
-	h.requireNotices(domain.NoticeSharedAccountDebited, "debit", "b1", "b2")
+	h.requireNoSagaNotices()
 
 	require.Len(t, h.claims, 1)
 	c := h.claims[0]
@@ -457,7 +472,7 @@ func TestSettlement_WithoutTheFamilyAccountTheTopupCoversTheRestAndNonMedicalIte
 	tp := h.topups[0].Topup
 	require.Equal(t, db.Topup{SettlementID: sid, Method: "cash", Amount: tp.Amount, ReceiptNo: "R-0001"}, tp)
 	require.Equal(t, "90.00", tp.Amount.String())
-	h.requireNotices(domain.NoticeSharedAccountDebited, "debit")
+	h.requireNoSagaNotices()
 }
 
 func TestSettlement_NonMedicalItemsAreNeverOwedToTheSharedAccounts(t *testing.T) {
@@ -475,7 +490,7 @@ func TestSettlement_NonMedicalItemsAreNeverOwedToTheSharedAccounts(t *testing.T)
 	requireSucceeded(t, u)
 	h.requireLog(
 		"SettleFund", "FindPayers", "DebitSharedAccount b1", "AwaitTopup 30.00", "RecordTopup cash",
-		"FinishSettlement completed", "NotifyPayer "+sid+":debit:b1",
+		"FinishSettlement completed",
 	)
 	// The fund is claimed for the medical part only, and the account is
 	// asked for medical − fund, not for the non-medical 30.00.
@@ -513,8 +528,6 @@ func TestSettlement_PartialAccountThenExactCashTopupCompletes(t *testing.T) {
 	h.requireLog(
 		"SettleFund", "FindPayers", "DebitSharedAccount b1", "DebitSharedAccount b2", "DebitSharedAccount b3",
 		"AwaitTopup 50.00", "RecordTopup cash", "FinishSettlement completed",
-		// b3 gave nothing: it is no payer and is not told.
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2",
 	)
 	h.requireDebits(
 		db.Debit{BindingID: "b1", Owed: amt("120.00"), Position: 0},
@@ -525,7 +538,7 @@ func TestSettlement_PartialAccountThenExactCashTopupCompletes(t *testing.T) {
 	require.Equal(t, "R-0004", h.topups[0].Topup.ReceiptNo)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(2*time.Minute))
 	requireConserved(t, in, o)
-	h.requireNotices(domain.NoticeSharedAccountDebited, "debit", "b1", "b2")
+	h.requireNoSagaNotices()
 }
 
 // --- bank card -------------------------------------------------------------
@@ -538,8 +551,7 @@ func TestSettlement_CardGivenWithTheBillIsChargedAndRecorded(t *testing.T) {
 	h.settle(in)
 
 	h.requireLog(steps(twoPayersPaid,
-		"AwaitTopup 50.00", "ChargeCard "+chargeKey(1), "RecordTopup bank_card", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+		"AwaitTopup 50.00", "ChargeCard "+chargeKey(1), "RecordTopup bank_card", "FinishSettlement completed")...)
 	require.Len(t, h.charges, 1)
 	c := h.charges[0]
 	require.Equal(t, activities.CardCharge{SettlementID: sid, Key: chargeKey(1), Token: "tok_visa_4242", Amount: c.Amount, At: c.At}, c)
@@ -570,8 +582,7 @@ func TestSettlement_DeclinedCardLeavesItWaitingForCash(t *testing.T) {
 	requireSucceeded(t, u)
 	// A decline is not retried and needs no reversal.
 	h.requireLog(steps(twoPayersPaid,
-		"AwaitTopup 50.00", failed("ChargeCard "+chargeKey(1)), "RecordTopup cash", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+		"AwaitTopup 50.00", failed("ChargeCard "+chargeKey(1)), "RecordTopup cash", "FinishSettlement completed")...)
 	require.Equal(t, "R-0005", h.topups[0].Topup.ReceiptNo)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(time.Minute))
 	requireConserved(t, in, o)
@@ -598,8 +609,7 @@ func TestSettlement_CardGatewayTimeoutIsReversedAndTheNextCardGetsANewKey(t *tes
 	requireSucceeded(t, u)
 	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00",
 		failed("ChargeCard "+chargeKey(1)), failed("ChargeCard "+chargeKey(1)), "ReverseCharge "+chargeKey(1),
-		"ChargeCard "+chargeKey(2), "RecordTopup bank_card", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+		"ChargeCard "+chargeKey(2), "RecordTopup bank_card", "FinishSettlement completed")...)
 	require.Equal(t, []string{chargeKey(1)}, h.reversed)
 	require.Len(t, h.charges, 1)
 	require.Equal(t, "tok_mastercard", h.charges[0].Token)
@@ -627,8 +637,7 @@ func TestSettlement_CardChargeThatCannotBeBookedIsReversed(t *testing.T) {
 	// charge is given back before the counter takes cash.
 	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00",
 		"ChargeCard "+chargeKey(1), failed("RecordTopup bank_card"), "ReverseCharge "+chargeKey(1),
-		"RecordTopup cash", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+		"RecordTopup cash", "FinishSettlement completed")...)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(time.Minute))
 	requireConserved(t, in, o)
 }
@@ -646,8 +655,7 @@ func TestSettlement_CashTopupWhileAwaitTopupIsRetriedIsNotChargedToTheCardToo(t 
 
 	requireSucceeded(t, u)
 	h.requireLog(steps(twoPayersPaid,
-		failed("AwaitTopup 50.00"), "RecordTopup cash", "AwaitTopup 50.00", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+		failed("AwaitTopup 50.00"), "RecordTopup cash", "AwaitTopup 50.00", "FinishSettlement completed")...)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(time.Second))
 	requireConserved(t, in, o)
 	require.Equal(t, 0, h.state().CardAttempts)
@@ -672,7 +680,7 @@ func TestSettlement_TopupTimeoutRefundsNewestFirstAndEndsReversed(t *testing.T) 
 	h.requireRefs("RefundSharedAccount", "b2", "b1")
 	h.requireRefs("CancelFund", "")
 	h.requireOutcome(domain.SettlementReversed, "0.00", "0.00", "0.00", domain.CodeTopupTimeout, s0.Add(topupTimeout))
-	h.requireNotices(domain.NoticeSharedAccountDebited, "debit")
+	h.requireNoSagaNotices()
 	requireAt(t, s0.Add(topupTimeout), h.env.Now())
 	require.Equal(t, domain.SettlementReversed, h.state().Status)
 }
@@ -687,8 +695,7 @@ func TestSettlement_TopupJustBeforeTheDeadlineCompletes(t *testing.T) {
 	h.settle(in)
 
 	requireSucceeded(t, u)
-	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00", "RecordTopup cash", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00", "RecordTopup cash", "FinishSettlement completed")...)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(topupTimeout-time.Second))
 	requireConserved(t, in, o)
 }
@@ -707,8 +714,7 @@ func TestSettlement_TopupAcceptedBeforeTheDeadlineCompletesEvenIfBookedAfterIt(t
 	requireSucceeded(t, u)
 	requireAt(t, s0.Add(topupTimeout+2*time.Second), u.at)
 	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00",
-		failed("RecordTopup cash"), failed("RecordTopup cash"), "RecordTopup cash", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+		failed("RecordTopup cash"), failed("RecordTopup cash"), "RecordTopup cash", "FinishSettlement completed")...)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(topupTimeout+2*time.Second))
 	requireConserved(t, in, o)
 }
@@ -739,8 +745,7 @@ func TestSettlement_SecondTopupInFlightAtTheDeadlineStillCompletes(t *testing.T)
 	requireAt(t, s0.Add(topupTimeout+500*time.Millisecond), byCash.at)
 	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00",
 		failed("ChargeCard "+chargeKey(1)), failed("ChargeCard "+chargeKey(1)),
-		failed("RecordTopup cash"), "RecordTopup cash", "FinishSettlement completed",
-		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2")...)
+		failed("RecordTopup cash"), "RecordTopup cash", "FinishSettlement completed")...)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(topupTimeout+500*time.Millisecond))
 	requireConserved(t, in, o)
 }
@@ -769,7 +774,7 @@ func TestSettlement_TopupAfterTheDeadlineIsRefusedAndTheSettlementReversed(t *te
 		failed("FinishSettlement reversed TOPUP_TIMEOUT"), "FinishSettlement reversed TOPUP_TIMEOUT")...)
 	h.requireOutcome(domain.SettlementReversed, "0.00", "0.00", "0.00", domain.CodeTopupTimeout, s0.Add(topupTimeout+3*time.Second))
 	require.Empty(t, h.topups)
-	h.requireNotices(domain.NoticeSharedAccountDebited, "debit")
+	h.requireNoSagaNotices()
 }
 
 // --- failure injection -----------------------------------------------------
@@ -828,7 +833,7 @@ func TestSettlement_StepFailingForGoodRunsExactlyTheCompensationsRegisteredBefor
 
 			h.requireLog(tc.want...)
 			h.requireOutcome(tc.status, "0.00", "0.00", "0.00", tc.code, s0)
-			h.requireNotices(domain.NoticeSharedAccountDebited, "debit")
+			h.requireNoSagaNotices()
 			h.mu.Lock()
 			require.Equal(t, 1, h.attempts[tc.step], "a refusal is not retried")
 			h.mu.Unlock()
@@ -878,11 +883,35 @@ func TestSettlement_CashTopupThatCannotBeBookedKeepsWaitingThenTimesOut(t *testi
 	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00", failed("RecordTopup cash"),
 		"RefundSharedAccount b2", "RefundSharedAccount b1", "CancelFund", "FinishSettlement reversed TOPUP_TIMEOUT")...)
 	h.requireOutcome(domain.SettlementReversed, "0.00", "0.00", "0.00", domain.CodeTopupTimeout, s0.Add(topupTimeout))
-	h.requireNotices(domain.NoticeSharedAccountDebited, "debit")
+	h.requireNoSagaNotices()
 }
 
-func TestSettlement_FailingNoticeNeverUndoesThePayment(t *testing.T) {
+// --- runs started before the notices moved into the ledger transaction ----
+
+// A run that started before ChangeNoticesInLedgerTx replays with
+// DefaultVersion: it still tells each payer after completion, through
+// NotifyPayer, with the dedup key the debit's own notice uses now.
+func TestSettlement_StartedBeforeNoticesInLedgerTx_TellsThePayersAfterCompletion(t *testing.T) {
 	h := newSagaHarness(t)
+	h.startedBeforeNoticesInLedgerTx()
+	in := bill("150.00", "0.00", true)
+	h.fundPay = amt("50.00")
+	h.withPayers(threePayers, "60.00", "500.00", "500.00")
+	h.settle(in)
+
+	h.requireLog(
+		"SettleFund", "FindPayers", "DebitSharedAccount b1", "DebitSharedAccount b2",
+		"FinishSettlement completed",
+		"NotifyPayer "+sid+":debit:b1", "NotifyPayer "+sid+":debit:b2",
+	)
+	requireConserved(t, in, h.requireOutcome(domain.SettlementCompleted, "50.00", "100.00", "0.00", "", s0))
+	h.requireNotices(domain.NoticeSharedAccountDebited, "debit", "b1", "b2")
+	require.Equal(t, db.PayerNoticeKey(sid, "debit", "b1"), h.notices[0].DedupKey)
+}
+
+func TestSettlement_StartedBeforeNoticesInLedgerTx_FailingNoticeNeverUndoesThePayment(t *testing.T) {
+	h := newSagaHarness(t)
+	h.startedBeforeNoticesInLedgerTx()
 	in := bill("150.00", "0.00", true)
 	h.fundPay = amt("50.00")
 	h.withPayers(threePayers, "60.00", "500.00", "500.00")
@@ -908,9 +937,23 @@ func TestSettlement_FailingNoticeNeverUndoesThePayment(t *testing.T) {
 	h.mu.Unlock()
 }
 
+// A reversed run of the old version told nobody; it still does not.
+func TestSettlement_StartedBeforeNoticesInLedgerTx_ReversedTellsNobody(t *testing.T) {
+	h := newSagaHarness(t)
+	h.startedBeforeNoticesInLedgerTx()
+	in := bill("200.00", "0.00", true)
+	h.fundPay = amt("80.00")
+	h.withPayers(threePayers[:2], "50.00", "20.00")
+	h.settle(in)
+
+	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00",
+		"RefundSharedAccount b2", "RefundSharedAccount b1", "CancelFund", "FinishSettlement reversed TOPUP_TIMEOUT")...)
+	h.requireNoSagaNotices()
+}
+
 // --- cancellation ----------------------------------------------------------
 
-func TestSettlementCancel_RefundsEverythingNewestFirstThenTellsThePayers(t *testing.T) {
+func TestSettlementCancel_RefundsEverythingNewestFirst(t *testing.T) {
 	h := newSagaHarness(t)
 	h.failOn("RefundSharedAccount b2", firstN(1, errTransient))
 	h.failOn("RefundTopup", firstN(2, errTransient))
@@ -922,11 +965,12 @@ func TestSettlementCancel_RefundsEverythingNewestFirstThenTellsThePayers(t *test
 	require.True(t, h.env.IsWorkflowCompleted())
 	require.NoError(t, h.env.GetWorkflowError())
 
+	// Each refund tells its holder in its own transaction: the workflow
+	// calls no NotifyPayer.
 	h.requireLog(
 		failed("RefundTopup"), failed("RefundTopup"), "RefundTopup",
 		failed("RefundSharedAccount b2"), "RefundSharedAccount b2", "RefundSharedAccount b1",
 		"CancelFund", "MarkCancelled",
-		"NotifyPayer "+sid+":refund:b1", "NotifyPayer "+sid+":refund:b2",
 	)
 	h.requireRefs("RefundTopup", "")
 	h.requireRefs("RefundSharedAccount", "b2", "b1")
@@ -934,11 +978,30 @@ func TestSettlementCancel_RefundsEverythingNewestFirstThenTellsThePayers(t *test
 	require.Len(t, h.cancels, 1)
 	require.Equal(t, sid, h.cancels[0].SettlementID)
 	require.Equal(t, "patient returned the drugs", h.cancels[0].Reason)
+	h.requireNoSagaNotices()
+}
+
+func TestSettlementCancel_StartedBeforeNoticesInLedgerTx_TellsThePayersAtTheEnd(t *testing.T) {
+	h := newSagaHarness(t)
+	h.startedBeforeNoticesInLedgerTx()
+	in := CancelInput{SettlementID: sid, Reason: "patient returned the drugs", Payers: []PaidBy{
+		{BindingID: "b1", Holder: holder1, Amount: amt("60.00")},
+		{BindingID: "b2", Holder: holder2, Amount: amt("40.00")},
+	}}
+	h.env.ExecuteWorkflow(SettlementCancel, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.NoError(t, h.env.GetWorkflowError())
+
+	h.requireLog(
+		"RefundTopup", "RefundSharedAccount b2", "RefundSharedAccount b1", "CancelFund", "MarkCancelled",
+		"NotifyPayer "+sid+":refund:b1", "NotifyPayer "+sid+":refund:b2",
+	)
 	h.requireNotices(domain.NoticeSharedAccountRefunded, "refund", "b1", "b2")
 }
 
-func TestSettlementCancel_FailingNoticeDoesNotFailTheCancellation(t *testing.T) {
+func TestSettlementCancel_StartedBeforeNoticesInLedgerTx_FailingNoticeDoesNotFailTheCancellation(t *testing.T) {
 	h := newSagaHarness(t)
+	h.startedBeforeNoticesInLedgerTx()
 	h.failOn("NotifyPayer "+sid+":refund:b1", always(errors.New("notifier down")))
 	in := CancelInput{SettlementID: sid, Reason: "wrong patient", Payers: []PaidBy{{BindingID: "b1", Holder: holder1, Amount: amt("60.00")}}}
 	h.env.ExecuteWorkflow(SettlementCancel, in)

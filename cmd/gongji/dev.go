@@ -27,6 +27,9 @@ func runDev(ctx context.Context, _ []string) error {
 	if err := cfg.RequireJWTSecret(); err != nil {
 		return err
 	}
+	if err := cfg.RequireWebhookSecret(); err != nil {
+		return err
+	}
 	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}

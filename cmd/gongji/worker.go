@@ -3,17 +3,22 @@ package main
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"go.temporal.io/sdk/client"
 
 	"gongji/config"
 	"gongji/db"
+	"gongji/webhook"
 	"gongji/worker"
 )
 
 func runWorker(ctx context.Context, _ []string) error {
 	cfg, log, err := loadConfig("worker")
 	if err != nil {
+		return err
+	}
+	if err := cfg.RequireWebhookSecret(); err != nil {
 		return err
 	}
 	conn, err := openDB(ctx, cfg)
@@ -30,13 +35,36 @@ func runWorker(ctx context.Context, _ []string) error {
 }
 
 // runWorkerUntil registers the search attributes, then polls the task
-// queue until ctx ends.
+// queue until ctx ends. With GONGJI_WEBHOOK_URL set, the notices its
+// activities write are queued in the webhook outbox in the same
+// transaction, and a dispatcher delivers the outbox alongside.
 func runWorkerUntil(ctx context.Context, cfg config.Config, log *slog.Logger, store *db.Store, tc client.Client) error {
-	if cfg.WebhookURL != "" {
-		log.Warn("GONGJI_WEBHOOK_URL is set, but webhook delivery is not implemented yet; notices go to the in-app inbox only")
+	if err := cfg.RequireWebhookSecret(); err != nil {
+		return err
 	}
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var dispatching sync.WaitGroup
+	defer func() {
+		cancel()
+		dispatching.Wait()
+	}()
+	if cfg.WebhookURL != "" {
+		store = store.WithWebhookOutbox()
+		d := webhook.New(store, webhook.Config{
+			URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret), MaxAttempts: cfg.WebhookMaxAttempts,
+			Backoff: cfg.WebhookBackoff, MaxBackoff: cfg.WebhookMaxBackoff, Timeout: cfg.WebhookTimeout,
+			Logger: log.With("component", "webhook"),
+		})
+		dispatching.Add(1)
+		go func() {
+			defer dispatching.Done()
+			_ = d.Run(ctx)
+		}()
+	} else {
+		log.Info("GONGJI_WEBHOOK_URL is not set: notices go to the in-app inbox only")
 	}
 	w := worker.New(tc, cfg.TaskQueue, worker.BuiltinDeps(store, nil))
 	log.Info("worker polling", "task_queue", cfg.TaskQueue)
