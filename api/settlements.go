@@ -146,7 +146,10 @@ func (s *server) postSettlement(c *gin.Context) error {
 		return domain.Errorf(domain.CodeSettlementConflict, "visit %s was already settled with another request", req.VisitNo).
 			WithDetails(map[string]any{"settlement_id": st.ID})
 	}
-	if st.Status == domain.SettlementProcessing {
+	// A settlement that has not ended has its saga started again: a no-op
+	// while its run is alive, a fresh run (every step idempotent on the
+	// settlement id) if the last one failed, was terminated or never began.
+	if !st.Status.IsFinal() {
 		in := workflows.SettlementInput{
 			SettlementID: st.ID, Institution: institution, Patient: req.Patient, Insutype: domain.Insutype(st.Insutype),
 			MedicalType: req.MedicalType, ServiceDate: req.ServiceDate, Total: total, Medical: medical, NonMedical: nonMedical,
@@ -199,7 +202,7 @@ func (s *server) startSettlement(c *gin.Context, in workflows.SettlementInput, v
 	_, err := s.temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{
 		ID:                    workflows.SettlementWorkflowID(in.Institution, visitNo),
 		TaskQueue:             s.taskQueue,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 	}, workflows.Settlement, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {

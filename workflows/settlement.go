@@ -68,14 +68,17 @@ type settlementSaga struct {
 
 func (s *settlementSaga) run(ctx workflow.Context) error {
 	err := s.pay(ctx)
-	if err == nil {
-		if err := s.finish(ctx, domain.SettlementCompleted, nil); err != nil {
+	if err == nil || s.paid {
+		// Once everything is paid the settlement completes, on a context a
+		// cancellation of the run cannot interrupt.
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		if err := s.finish(dctx, domain.SettlementCompleted, nil); err != nil {
 			return err
 		}
 		if s.notifyAfterwards {
-			s.notifyPayers(ctx, domain.NoticeSharedAccountDebited, "debit")
+			s.notifyPayers(dctx, domain.NoticeSharedAccountDebited, "debit")
 		}
-		return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+		return workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
 	}
 	refusal, ok := DomainError(err)
 	if !ok {
