@@ -195,27 +195,20 @@ func (s *server) startPremiumPayment(ctx context.Context, c *gin.Context, p db.P
 // respondPremiumWhenDone answers 201 once the payment has ended, or 202
 // with Location if it is still processing after premiumWait.
 func (s *server) respondPremiumWhenDone(c *gin.Context, id string) error {
-	deadline := time.Now().Add(premiumWait)
-	for {
+	p, final, err := awaitFinal(c, premiumWait, func() (db.PremiumPayment, bool, error) {
 		p, err := s.store.PremiumPayment(c, id)
-		if err != nil {
-			return err
-		}
-		if p.Status.IsFinal() {
-			c.JSON(http.StatusCreated, toPremiumPaymentResponse(p))
-			return nil
-		}
-		if time.Now().After(deadline) {
-			c.Header("Location", "/v1/premium-payments/"+id)
-			c.JSON(http.StatusAccepted, toPremiumPaymentResponse(p))
-			return nil
-		}
-		select {
-		case <-c.Request.Context().Done():
-			return domain.Errorf(domain.CodeUnavailable, "the request was cancelled")
-		case <-time.After(50 * time.Millisecond):
-		}
+		return p, p.Status.IsFinal(), err
+	})
+	if err != nil {
+		return err
 	}
+	if final {
+		c.JSON(http.StatusCreated, toPremiumPaymentResponse(p))
+		return nil
+	}
+	c.Header("Location", "/v1/premium-payments/"+id)
+	c.JSON(http.StatusAccepted, toPremiumPaymentResponse(p))
+	return nil
 }
 
 // getPremiumPayment handles GET /v1/premium-payments/{id}: only the holder

@@ -215,27 +215,20 @@ func (s *server) startSettlement(c *gin.Context, in workflows.SettlementInput, v
 // respondSettlementWhenSettled answers 200 once the settlement is final,
 // or 202 with Location if it is still running after settleWait.
 func (s *server) respondSettlementWhenSettled(c *gin.Context, id string) error {
-	deadline := time.Now().Add(settleWait)
-	for {
+	st, final, err := awaitFinal(c, settleWait, func() (db.Settlement, bool, error) {
 		st, err := s.store.Settlement(c, id)
-		if err != nil {
-			return err
-		}
-		if st.Status.IsFinal() {
-			c.JSON(http.StatusOK, toSettlementResponse(st))
-			return nil
-		}
-		if time.Now().After(deadline) {
-			c.Header("Location", "/v1/settlements/"+id)
-			c.JSON(http.StatusAccepted, toSettlementResponse(st))
-			return nil
-		}
-		select {
-		case <-c.Request.Context().Done():
-			return domain.Errorf(domain.CodeUnavailable, "the request was cancelled")
-		case <-time.After(50 * time.Millisecond):
-		}
+		return st, st.Status.IsFinal(), err
+	})
+	if err != nil {
+		return err
 	}
+	if final {
+		c.JSON(http.StatusOK, toSettlementResponse(st))
+		return nil
+	}
+	c.Header("Location", "/v1/settlements/"+id)
+	c.JSON(http.StatusAccepted, toSettlementResponse(st))
+	return nil
 }
 
 // loadSettlement reads the settlement in the path; an institution may
