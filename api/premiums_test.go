@@ -247,7 +247,7 @@ func TestPremiumPayment_PaysFromTheSharedAccount_CompletesAndTellsTheHolder(t *t
 	}
 
 	// The holder is told whose premium, which year, how much, the balance left.
-	kind, body, amount, bindingID := a.premiumNotice(f.holder, p.ID, "paid")
+	kind, body, amount, bindingID := a.premiumNotice(f.holder, p.ID, "debit")
 	if kind != string(domain.NoticePremiumPaid) || amount.String() != "400.00" || bindingID != b.ID ||
 		!strings.Contains(body, "2027") || !strings.Contains(body, "400.00") || !strings.Contains(body, "600.00") ||
 		!strings.Contains(body, f.beneficiary.Masked()) {
@@ -448,7 +448,7 @@ func TestPremiumPayment_CollectionSystemDown_ReversesAndRestoresEverything(t *te
 	if n := a.count(`SELECT count(*) FROM premium_postings WHERE payment_id = $1 AND status = 'posted'`, p.ID); n != 0 {
 		t.Fatalf("%d postings left standing", n)
 	}
-	kind, body, _, _ := a.premiumNotice(f.holder, p.ID, "reversed")
+	kind, body, _, _ := a.premiumNotice(f.holder, p.ID, "refund")
 	if kind != string(domain.NoticePremiumReversed) || !strings.Contains(body, "退回") || !strings.Contains(body, "1000.00") {
 		t.Fatalf("notice %s %q", kind, body)
 	}

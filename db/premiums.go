@@ -152,7 +152,9 @@ func premiumRefundKey(paymentID string) string { return "premium:" + paymentID +
 // DebitPremium takes a processing payment's premium from the holder's
 // account in one transaction under row locks, in the order payment,
 // binding, account, usage (the settlements' order after the payment row),
-// and adds it to the binding's usage of the payment's year. The premium is
+// and adds it to the binding's usage of the payment's year; the holder's
+// notice (and its webhook outbox row when the store queues webhooks) is
+// written in the same transaction. The premium is
 // paid in full or not at all: the binding must still be active between
 // the same people, the holder able to pay (HOLDER_* codes), the balance
 // enough (INSUFFICIENT_BALANCE) and what is left of the yearly limit enough
@@ -208,6 +210,9 @@ func (s *Store) DebitPremium(ctx context.Context, paymentID string) (Entry, erro
 		}); err != nil {
 			return err
 		}
+		if err := s.premiumNoticeInTx(ctx, tx, domain.NoticePremiumPaid, p, out.BalanceAfter, premiumDebitKey(paymentID)); err != nil {
+			return err
+		}
 		return addUsage(ctx, tx, p.BindingID, p.UsageYear, p.Amount)
 	})
 	return out, err
@@ -237,7 +242,7 @@ func checkHolderCanPay(ctx context.Context, tx *sqlx.Tx, holder domain.IDNumber)
 
 // RefundPremium gives a payment's debit back to the holder's account and
 // takes it off the binding's usage of the payment's year, under the
-// debit's lock order. It is idempotent, and does nothing for a payment
+// debit's lock order, and tells the holder in the same transaction. It is idempotent, and does nothing for a payment
 // that was never debited (or is unknown). It returns what was refunded.
 func (s *Store) RefundPremium(ctx context.Context, paymentID string) (domain.Amount, error) {
 	refunded := domain.Zero
@@ -258,10 +263,14 @@ func (s *Store) RefundPremium(ctx context.Context, paymentID string) (domain.Amo
 			refunded = amount
 			return err
 		}
-		if _, err := PostInTx(ctx, tx, Posting{
+		entry, err := PostInTx(ctx, tx, Posting{
 			Account: debit.Account, Amount: amount, Kind: domain.EntryPremiumRefund, BusinessKey: premiumRefundKey(paymentID),
 			Reference: paymentID, BindingID: p.BindingID, Beneficiary: p.Beneficiary,
-		}); err != nil {
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.premiumNoticeInTx(ctx, tx, domain.NoticePremiumReversed, p, entry.BalanceAfter, premiumRefundKey(paymentID)); err != nil {
 			return err
 		}
 		if _, err := lockUsage(ctx, tx, p.BindingID, p.UsageYear); err != nil {
@@ -271,6 +280,24 @@ func (s *Store) RefundPremium(ctx context.Context, paymentID string) (domain.Amo
 		return addUsage(ctx, tx, p.BindingID, p.UsageYear, amount.Neg())
 	})
 	return refunded, err
+}
+
+// premiumNoticeInTx writes the holder's notice about a premium debit
+// (paid) or refund (reversed) in the movement's transaction, keyed like
+// the movement's ledger entry: whose premium, which year, how much and the
+// balance after it, in Chinese and English.
+func (s *Store) premiumNoticeInTx(ctx context.Context, tx *sqlx.Tx, kind domain.NoticeKind, p PremiumPayment, balance domain.Amount, key string) error {
+	var name string
+	if err := tx.GetContext(ctx, &name, `SELECT COALESCE((SELECT name FROM persons WHERE id_number = $1), '')`, p.Beneficiary); err != nil {
+		return err
+	}
+	amount := p.Amount
+	n := Notification{
+		Recipient: string(p.Holder), Kind: string(kind),
+		BindingID: sql.NullString{String: p.BindingID, Valid: true}, Amount: &amount, DedupKey: key,
+	}.WithText(domain.PremiumNoticeText(kind, name, p.Beneficiary, p.Year, amount, balance))
+	_, err := s.AddNotificationInTx(ctx, tx, n)
+	return err
 }
 
 // PremiumOutcome is how a premium payment ended.

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -441,4 +442,91 @@ func TestPremiumPostings_IdempotentOnePerPersonAndYearCancellable(t *testing.T) 
 	if n := count(t, s, `SELECT count(*) FROM premium_postings WHERE beneficiary_id_number = $1 AND status = 'posted'`, child); n != 1 {
 		t.Fatalf("%d posted premiums, want 1", n)
 	}
+}
+
+func TestPremium_DebitAndRefundWriteTheHoldersNoticeOnceInTheirTransaction(t *testing.T) {
+	s := newStore(t).WithWebhookOutbox()
+	ctx := context.Background()
+	f := newPremiumFamily(t, s, "1000.00", nil)
+	p := createPayment(t, s, f, 2027)
+	notice := func(key string) db.Notification {
+		t.Helper()
+		var n db.Notification
+		if err := s.DB().GetContext(ctx, &n, `SELECT id, recipient_id_number, kind, title, body, title_en, body_en, binding_id,
+			settlement_id, amount, read, dedup_key, created_at FROM notifications WHERE dedup_key = $1`, key); err != nil {
+			t.Fatalf("notice %s: %v", key, err)
+		}
+		return n
+	}
+	for range 2 { // a retried activity debits and tells once
+		if _, err := s.DebitPremium(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := notice("premium:" + p.ID + ":debit")
+	if n.Recipient != string(f.holder) || n.Kind != string(domain.NoticePremiumPaid) || n.Amount.String() != "400.00" ||
+		n.BindingID.String != f.binding || n.SettlementID.Valid || !strings.Contains(n.Body, "2027") ||
+		!strings.Contains(n.Body, "600.00") || !strings.Contains(n.Body, f.child.Masked()) ||
+		!strings.Contains(n.BodyEN, "600.00") || n.TitleEN == "" {
+		t.Fatalf("debit notice %+v", n)
+	}
+	for range 2 {
+		if _, err := s.RefundPremium(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n = notice("premium:" + p.ID + ":refund")
+	if n.Kind != string(domain.NoticePremiumReversed) || n.Amount.String() != "400.00" || !strings.Contains(n.Body, "1000.00") ||
+		!strings.Contains(n.BodyEN, "1000.00") || n.TitleEN == "" {
+		t.Fatalf("refund notice %+v", n)
+	}
+	if got := count(t, s, `SELECT count(*) FROM notifications WHERE recipient_id_number = $1`, f.holder); got != 2 {
+		t.Fatalf("%d notices, want one per movement", got)
+	}
+	if got := outboxRows(t, s, f.holder); got != 2 {
+		t.Fatalf("%d outbox rows, want one per notice", got)
+	}
+
+	// A refused debit moves nothing and tells nobody.
+	poor := newPremiumFamily(t, s, "10.00", nil)
+	refused := createPayment(t, s, poor, 2027)
+	if _, err := s.DebitPremium(ctx, refused.ID); domain.ErrorCode(err) != domain.CodeInsufficientBalance {
+		t.Fatalf("debit of a poor holder: %v", err)
+	}
+	if got := count(t, s, `SELECT count(*) FROM notifications WHERE recipient_id_number = $1`, poor.holder); got != 0 {
+		t.Fatalf("%d notices for a refused debit", got)
+	}
+}
+
+// The notice is part of the debit's transaction: when it cannot be
+// written, nothing is taken.
+func TestDebitPremium_NoticeThatCannotBeWritten_TakesNothing(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	f := newPremiumFamily(t, s, "1000.00", limitOf("3000.00"))
+	p := createPayment(t, s, f, 2027)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fn := "refuse_notice_" + strings.ToLower(string(f.holder))
+	exec(`CREATE FUNCTION ` + fn + `() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'inbox down'; END; $$ LANGUAGE plpgsql`)
+	exec(`CREATE TRIGGER ` + fn + ` BEFORE INSERT ON notifications FOR EACH ROW
+		WHEN (NEW.recipient_id_number = '` + string(f.holder) + `') EXECUTE FUNCTION ` + fn + `()`)
+	t.Cleanup(func() {
+		_, _ = s.DB().ExecContext(ctx, `DROP TRIGGER `+fn+` ON notifications`)
+		_, _ = s.DB().ExecContext(ctx, `DROP FUNCTION `+fn+`()`)
+	})
+
+	if _, err := s.DebitPremium(ctx, p.ID); err == nil {
+		t.Fatal("the premium was debited without its notice")
+	}
+	assertAmount(t, "balance", balanceOf(t, s, f.holder), "1000.00")
+	assertAmount(t, "used in 2026", usedIn(t, s, f.binding, 2026), "0.00")
+	if n := premiumEntries(t, s, p.ID, "premium_debit"); n != 0 {
+		t.Fatalf("%d debit entries", n)
+	}
+	assertLedgerWhole(t, s)
 }

@@ -93,34 +93,27 @@ const (
 	NoticePremiumReversed NoticeKind = "premium_reversed"
 )
 
-// PremiumNoticeText tells the holder, in Chinese, whose resident premium of
-// which year the shared account paid, how much and the balance left; or
-// that the payment did not go through, why (from the refusal's code), and
-// that nothing stays taken.
-func PremiumNoticeText(kind NoticeKind, beneficiaryName string, beneficiary IDNumber, year int, amount, balance Amount, refusal Code) (title, body string) {
+// PremiumNoticeText tells the holder, in Chinese and English, that the
+// shared account paid a family member's resident premium of a year (how
+// much, the balance left), or that the payment did not go through and the
+// premium went back to the account (the balance after it).
+func PremiumNoticeText(kind NoticeKind, beneficiaryName string, beneficiary IDNumber, year int, amount, balance Amount) NoticeText {
 	who := fmt.Sprintf("%s(%s)", beneficiaryName, beneficiary.Masked())
+	whoEN := fmt.Sprintf("%s (%s)", beneficiaryName, beneficiary.Masked())
 	if kind == NoticePremiumReversed {
-		return "代缴居民医保费未成功", fmt.Sprintf("为%s代缴%d年度城乡居民医保个人缴费%s元未成功。原因:%s。款项未从您的个人账户扣除或已全额退回,余额%s元。",
-			who, year, amount, premiumRefusalText(refusal), balance)
+		return NoticeText{
+			Title:   "代缴居民医保费未成功",
+			Body:    fmt.Sprintf("为%s代缴%d年度城乡居民医保个人缴费%s元未成功,款项已全额退回您的个人账户,余额%s元。", who, year, amount, balance),
+			TitleEN: "Resident premium not paid",
+			BodyEN: fmt.Sprintf("The %d resident-insurance premium of CNY %s for %s was not paid: it went back to your personal account in full. Balance: CNY %s.",
+				year, amount, whoEN, balance),
+		}
 	}
-	return "代缴居民医保费成功", fmt.Sprintf("您已使用家庭共济为%s缴纳%d年度城乡居民医保个人缴费%s元,您的个人账户余额%s元。", who, year, amount, balance)
-}
-
-// premiumRefusalText says in Chinese why a premium payment was reversed.
-func premiumRefusalText(c Code) string {
-	switch c {
-	case CodeInsufficientBalance:
-		return "个人账户余额不足"
-	case CodeLimitExceeded:
-		return "超出该共济关系本年度剩余额度"
-	case CodeNoActiveBinding:
-		return "家庭共济关系已不在有效状态"
-	case CodeHolderInsuranceNotNormal, CodeHolderInArrears, CodeHolderNoAccount, CodeHolderAccountFrozen:
-		return "您的个人账户当前不可使用"
-	case CodePremiumAlreadyPaid:
-		return "该年度保费已在征缴系统缴纳"
-	case CodeUnavailable:
-		return "城乡居民医保征缴系统暂不可用,请稍后重试"
+	return NoticeText{
+		Title:   "家庭共济代缴居民医保费",
+		Body:    fmt.Sprintf("您已使用家庭共济为%s缴纳%d年度城乡居民医保个人缴费%s元,您的个人账户余额%s元。", who, year, amount, balance),
+		TitleEN: "Resident premium paid through family mutual aid",
+		BodyEN: fmt.Sprintf("You paid the %d resident-insurance premium of CNY %s for %s from your personal account through family mutual aid. Balance: CNY %s.",
+			year, amount, whoEN, balance),
 	}
-	return "系统处理失败,请稍后重试"
 }

@@ -61,7 +61,7 @@ func Register(r interface {
 	r.RegisterWorkflow(workflows.PremiumPayment)
 	r.RegisterActivity(&activities.Bindings{Store: d.Store, Notifier: d.Notifier})
 	r.RegisterActivity(&activities.Settlements{Store: d.Store, Fund: d.Fund, Cards: d.Cards, Notifier: d.Notifier})
-	r.RegisterActivity(&activities.Premiums{Store: d.Store, Collector: d.Premiums, Notifier: d.Notifier})
+	r.RegisterActivity(&activities.Premiums{Store: d.Store, Collector: d.Premiums})
 }
 
 // EnsureSearchAttributes registers the typed search attributes the

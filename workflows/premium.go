@@ -21,8 +21,8 @@ var premiumActivities *activities.Premiums
 // step fails for good — a refusal, or the collection system not booking
 // the premium within premiumPostAttempts attempts — the compensations run
 // newest first on a disconnected context and the payment ends reversed
-// with the refusal. The holder is told how it ended; a notice that fails
-// never undoes the payment.
+// with the refusal. The holder's notices are written by the debit and the
+// refund in their own ledger transactions, so the saga sends none.
 func PremiumPayment(ctx workflow.Context, in PremiumInput) error {
 	p := &premiumSaga{in: in, st: PremiumState{Status: domain.PremiumProcessing}}
 	if err := workflow.SetQueryHandler(ctx, QueryPremiumState, func() (PremiumState, error) { return p.st, nil }); err != nil {
@@ -41,11 +41,7 @@ type premiumSaga struct {
 func (p *premiumSaga) run(ctx workflow.Context) error {
 	err := p.pay(ctx)
 	if err == nil {
-		if err := p.finish(ctx, domain.PremiumCompleted, nil); err != nil {
-			return err
-		}
-		p.notify(ctx, domain.NoticePremiumPaid, "paid")
-		return nil
+		return p.finish(ctx, domain.PremiumCompleted, nil)
 	}
 	refusal, ok := DomainError(err)
 	if !ok {
@@ -54,11 +50,7 @@ func (p *premiumSaga) run(ctx workflow.Context) error {
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	p.compensate(dctx)
-	if err := p.finish(dctx, domain.PremiumReversed, refusal); err != nil {
-		return err
-	}
-	p.notify(dctx, domain.NoticePremiumReversed, "reversed")
-	return nil
+	return p.finish(dctx, domain.PremiumReversed, refusal)
 }
 
 // pay runs the forward steps.
@@ -111,16 +103,6 @@ func (p *premiumSaga) finish(ctx workflow.Context, status domain.PremiumPaymentS
 		p.st.RefusalCode, p.st.RefusalMessage = refusal.Code, refusal.Message
 	}
 	return workflow.ExecuteActivity(withActivityOptions(ctx), premiumActivities.FinishPremiumPayment, o).Get(ctx, nil)
-}
-
-// notify tells the holder how the payment ended; an undeliverable notice
-// is logged and changes nothing.
-func (p *premiumSaga) notify(ctx workflow.Context, kind domain.NoticeKind, event string) {
-	n := activities.PremiumNotice{PaymentID: p.in.PaymentID, Kind: kind, RefusalCode: p.st.RefusalCode,
-		DedupKey: PremiumWorkflowID(p.in.PaymentID) + ":" + event}
-	if err := workflow.ExecuteActivity(withNotifyOptions(ctx), premiumActivities.NotifyPremiumHolder, n).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("premium notice not delivered", "payment_id", p.in.PaymentID, "error", err)
-	}
 }
 
 // withPostOptions gives the collection system premiumPostAttempts

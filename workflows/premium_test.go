@@ -2,8 +2,6 @@ package workflows
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,12 +15,7 @@ import (
 	"gongji/domain"
 )
 
-const (
-	paymentID = "3b9c1f0e-6a2d-4e57-8f1c-5d7a9e2b4c01"
-	// premiumWF is the payment's workflow id, the prefix of its notices'
-	// dedup keys.
-	premiumWF = "premium:" + paymentID
-)
+const paymentID = "3b9c1f0e-6a2d-4e57-8f1c-5d7a9e2b4c01"
 
 var premiumIn = PremiumInput{
 	PaymentID: paymentID, Holder: holder1, Beneficiary: patient, BindingID: "b1", Year: 2027, Amount: amt("400.00"),
@@ -45,7 +38,6 @@ type premiumHarness struct {
 	refs     map[string][]activities.PremiumRef
 	postings []activities.PremiumPosting
 	outcomes []db.PremiumOutcome
-	notices  []activities.PremiumNotice
 }
 
 func newPremiumHarness(t *testing.T) *premiumHarness {
@@ -80,10 +72,6 @@ func newPremiumHarness(t *testing.T) *premiumHarness {
 				entry += " " + o.RefusalCode
 			}
 			return h.call(entry, func() { h.outcomes = append(h.outcomes, o) })
-		})
-	env.OnActivity(acts.NotifyPremiumHolder, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, n activities.PremiumNotice) error {
-			return h.call("NotifyPremiumHolder "+n.DedupKey, func() { h.notices = append(h.notices, n) })
 		})
 	return h
 }
@@ -145,14 +133,6 @@ func (h *premiumHarness) requireOutcome(status domain.PremiumPaymentStatus, code
 	require.Equal(h.t, code, st.RefusalCode)
 }
 
-// requireNotice checks the one notice sent to the holder.
-func (h *premiumHarness) requireNotice(kind domain.NoticeKind, event string, code domain.Code) {
-	h.t.Helper()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	require.Equal(h.t, []activities.PremiumNotice{{PaymentID: paymentID, Kind: kind, RefusalCode: code, DedupKey: premiumWF + ":" + event}}, h.notices)
-}
-
 // requireRefs checks that every successful attempt of the steps named this
 // payment.
 func (h *premiumHarness) requireRefs() {
@@ -178,13 +158,12 @@ func TestPremiumWorkflowID_IsPremiumColonPaymentID(t *testing.T) {
 	require.Equal(t, "premium:"+paymentID, PremiumWorkflowID(paymentID))
 }
 
-func TestPremiumPayment_DebitsPostsCompletesThenTellsTheHolder(t *testing.T) {
+func TestPremiumPayment_DebitsPostsAndCompletes(t *testing.T) {
 	h := newPremiumHarness(t)
 	h.pay()
 
-	h.requireLog("DebitPremium", "PostPremium", "FinishPremiumPayment completed", "NotifyPremiumHolder "+premiumWF+":paid")
+	h.requireLog("DebitPremium", "PostPremium", "FinishPremiumPayment completed")
 	h.requireOutcome(domain.PremiumCompleted, "", s0)
-	h.requireNotice(domain.NoticePremiumPaid, "paid", "")
 	h.requireRefs()
 	require.Equal(t, []activities.PremiumPosting{{PaymentID: paymentID, Beneficiary: patient, Year: 2027, Amount: amt("400.00")}}, h.postings)
 }
@@ -197,11 +176,9 @@ func TestPremiumPayment_PostingFailingForGood_CancelsRefundsAndEndsReversed(t *t
 	// Five attempts, then the compensations newest first: the booking
 	// (whose answer may have been lost), then the debit.
 	h.requireLog(steps("DebitPremium", repeat(premiumPostAttempts, failed("PostPremium")),
-		"CancelPremiumPosting", "RefundPremium", "FinishPremiumPayment reversed UNAVAILABLE",
-		"NotifyPremiumHolder "+premiumWF+":reversed")...)
+		"CancelPremiumPosting", "RefundPremium", "FinishPremiumPayment reversed UNAVAILABLE")...)
 	// 1 + 2 + 4 + 8 s of back-off between the attempts.
 	h.requireOutcome(domain.PremiumReversed, domain.CodeUnavailable, s0.Add(15*time.Second))
-	h.requireNotice(domain.NoticePremiumReversed, "reversed", domain.CodeUnavailable)
 	h.requireRefs()
 	require.Empty(t, h.postings)
 }
@@ -212,9 +189,8 @@ func TestPremiumPayment_PostingRefused_IsNotRetriedAndIsReversed(t *testing.T) {
 	h.pay()
 
 	h.requireLog("DebitPremium", failed("PostPremium"), "CancelPremiumPosting", "RefundPremium",
-		"FinishPremiumPayment reversed PREMIUM_ALREADY_PAID", "NotifyPremiumHolder "+premiumWF+":reversed")
+		"FinishPremiumPayment reversed PREMIUM_ALREADY_PAID")
 	h.requireOutcome(domain.PremiumReversed, domain.CodePremiumAlreadyPaid, s0)
-	h.requireNotice(domain.NoticePremiumReversed, "reversed", domain.CodePremiumAlreadyPaid)
 }
 
 func TestPremiumPayment_TransientPostingFailureIsRetriedAndCompletes(t *testing.T) {
@@ -223,9 +199,8 @@ func TestPremiumPayment_TransientPostingFailureIsRetriedAndCompletes(t *testing.
 	h.pay()
 
 	h.requireLog(steps("DebitPremium", repeat(premiumPostAttempts-1, failed("PostPremium")), "PostPremium",
-		"FinishPremiumPayment completed", "NotifyPremiumHolder "+premiumWF+":paid")...)
+		"FinishPremiumPayment completed")...)
 	h.requireOutcome(domain.PremiumCompleted, "", s0.Add(15*time.Second))
-	h.requireNotice(domain.NoticePremiumPaid, "paid", "")
 	require.Len(t, h.postings, 1)
 }
 
@@ -235,7 +210,7 @@ func TestPremiumPayment_TransientDebitFailureIsRetriedWithoutLimit(t *testing.T)
 	h.pay()
 
 	h.requireLog(steps(repeat(7, failed("DebitPremium")), "DebitPremium", "PostPremium",
-		"FinishPremiumPayment completed", "NotifyPremiumHolder "+premiumWF+":paid")...)
+		"FinishPremiumPayment completed")...)
 	// 1 + 2 + 4 + 8 + 16 + 32 + 60 s of back-off (at most a minute).
 	h.requireOutcome(domain.PremiumCompleted, "", s0.Add(123*time.Second))
 }
@@ -251,10 +226,8 @@ func TestPremiumPayment_DebitRefused_RefundsNothingTakenAndEndsReversed(t *testi
 
 			// The refund was registered before the debit ran: it runs (a
 			// no-op in the store) and nothing is posted or cancelled.
-			h.requireLog(failed("DebitPremium"), "RefundPremium", "FinishPremiumPayment reversed "+string(code),
-				"NotifyPremiumHolder "+premiumWF+":reversed")
+			h.requireLog(failed("DebitPremium"), "RefundPremium", "FinishPremiumPayment reversed "+string(code))
 			h.requireOutcome(domain.PremiumReversed, code, s0)
-			h.requireNotice(domain.NoticePremiumReversed, "reversed", code)
 			h.mu.Lock()
 			require.Equal(t, 1, h.attempts["DebitPremium"], "a refusal is not retried")
 			h.mu.Unlock()
@@ -272,29 +245,7 @@ func TestPremiumPayment_CompensationsFailingTransientlyAreRetriedInOrder(t *test
 	h.requireLog("DebitPremium", failed("PostPremium"),
 		failed("CancelPremiumPosting"), "CancelPremiumPosting",
 		failed("RefundPremium"), failed("RefundPremium"), "RefundPremium",
-		"FinishPremiumPayment reversed PREMIUM_ALREADY_PAID", "NotifyPremiumHolder "+premiumWF+":reversed")
+		"FinishPremiumPayment reversed PREMIUM_ALREADY_PAID")
 	// 1 s of back-off on the cancel, 1 s and 2 s on the refund.
 	h.requireOutcome(domain.PremiumReversed, domain.CodePremiumAlreadyPaid, s0.Add(4*time.Second))
-}
-
-func TestPremiumPayment_FailingNoticeNeverUndoesThePayment(t *testing.T) {
-	h := newPremiumHarness(t)
-	h.failOn("NotifyPremiumHolder "+premiumWF+":paid", always(errors.New("notifier down")))
-	h.pay()
-
-	var other []string
-	h.mu.Lock()
-	for _, e := range h.log {
-		if strings.HasPrefix(e, "NotifyPremiumHolder ") {
-			require.True(t, strings.HasSuffix(e, failedMark), e)
-			continue
-		}
-		other = append(other, e)
-	}
-	require.Greater(t, h.attempts["NotifyPremiumHolder "+premiumWF+":paid"], 1, "the notice is retried")
-	h.mu.Unlock()
-	require.Equal(t, []string{"DebitPremium", "PostPremium", "FinishPremiumPayment completed"}, other)
-	h.requireOutcome(domain.PremiumCompleted, "", s0)
-	require.Empty(t, h.refs["RefundPremium"], "nothing is refunded")
-	require.Empty(t, h.refs["CancelPremiumPosting"], "nothing is cancelled")
 }

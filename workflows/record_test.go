@@ -227,7 +227,6 @@ func registerPremiumStandIns(w sdkworker.Worker) {
 	})
 	ok("CancelPremiumPosting", func(context.Context, activities.PremiumRef) error { return nil })
 	ok("FinishPremiumPayment", func(context.Context, db.PremiumOutcome) error { return nil })
-	ok("NotifyPremiumHolder", func(context.Context, activities.PremiumNotice) error { return nil })
 }
 
 // recordPremiums records a premium payment that completes and one reversed
