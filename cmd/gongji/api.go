@@ -23,17 +23,9 @@ func runAPI(ctx context.Context, _ []string) error {
 	if err := cfg.RequireJWTSecret(); err != nil {
 		return err
 	}
-	conn, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	tc, err := temporalClient(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	return serveAPI(ctx, cfg, log, db.NewStore(conn), tc)
+	return withServices(ctx, cfg, log, func(store *db.Store, tc client.Client) error {
+		return serveAPI(ctx, cfg, log, store, tc)
+	})
 }
 
 // serveAPI listens on GONGJI_HTTP_ADDR until ctx ends, then drains

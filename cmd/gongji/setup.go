@@ -39,3 +39,19 @@ func temporalClient(cfg config.Config, log *slog.Logger) (client.Client, error) 
 		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
 	})
 }
+
+// withServices opens the database and a Temporal client, runs fn with
+// them, and closes both.
+func withServices(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(store *db.Store, tc client.Client) error) error {
+	conn, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tc, err := temporalClient(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return fn(db.NewStore(conn), tc)
+}

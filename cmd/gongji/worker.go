@@ -21,17 +21,9 @@ func runWorker(ctx context.Context, _ []string) error {
 	if err := cfg.RequireWebhookSecret(); err != nil {
 		return err
 	}
-	conn, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	tc, err := temporalClient(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	return runWorkerUntil(ctx, cfg, log, db.NewStore(conn), tc)
+	return withServices(ctx, cfg, log, func(store *db.Store, tc client.Client) error {
+		return runWorkerUntil(ctx, cfg, log, store, tc)
+	})
 }
 
 // runWorkerUntil registers the search attributes, then polls the task
