@@ -34,8 +34,7 @@ func PremiumPayment(ctx workflow.Context, in PremiumInput) error {
 type premiumSaga struct {
 	in PremiumInput
 	st PremiumState
-	// compensations undo the steps taken, newest last.
-	compensations []func(ctx workflow.Context) error
+	saga
 }
 
 func (p *premiumSaga) run(ctx workflow.Context) error {
@@ -77,22 +76,6 @@ func (p *premiumSaga) pay(ctx workflow.Context) error {
 			"the resident-insurance collection system did not book the premium after %d attempts", premiumPostAttempts))
 	}
 	return nil
-}
-
-// push registers a compensation before the step it undoes runs.
-func (p *premiumSaga) push(c func(ctx workflow.Context) error) {
-	p.compensations = append(p.compensations, c)
-}
-
-// compensate runs the compensations newest first; each retries until it
-// succeeds, so that no money is left half-returned.
-func (p *premiumSaga) compensate(ctx workflow.Context) {
-	actx := withActivityOptions(ctx)
-	for i := len(p.compensations) - 1; i >= 0; i-- {
-		if err := p.compensations[i](actx); err != nil {
-			workflow.GetLogger(ctx).Error("compensation failed", "step", i, "error", err)
-		}
-	}
 }
 
 func (p *premiumSaga) finish(ctx workflow.Context, status domain.PremiumPaymentStatus, refusal *domain.Error) error {

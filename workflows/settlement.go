@@ -51,8 +51,7 @@ type settlementSaga struct {
 	in   SettlementInput
 	st   SettlementState
 	lock workflow.Mutex
-	// compensations undo the steps taken, newest last.
-	compensations []func(ctx workflow.Context) error
+	saga
 	// tookMoney is set once a step that moves money has been attempted.
 	tookMoney bool
 	// paid, topupsInFlight and windowClosed decide the race between a
@@ -274,20 +273,9 @@ func (s *settlementSaga) recordTopup(ctx workflow.Context, t db.Topup) error {
 	return nil
 }
 
-// push registers a compensation before the step it undoes runs.
-func (s *settlementSaga) push(c func(ctx workflow.Context) error) {
-	s.compensations = append(s.compensations, c)
-}
-
-// compensate runs the compensations newest first. Each retries until it
-// succeeds: money must not be left half-returned.
+// compensate undoes the steps taken, newest first; nothing is left paid.
 func (s *settlementSaga) compensate(ctx workflow.Context) {
-	actx := withActivityOptions(ctx)
-	for i := len(s.compensations) - 1; i >= 0; i-- {
-		if err := s.compensations[i](actx); err != nil {
-			workflow.GetLogger(ctx).Error("compensation failed", "step", i, "error", err)
-		}
-	}
+	s.saga.compensate(ctx)
 	s.st.FundPay, s.st.FamilyAccountPay, s.st.TopupDue = domain.Zero, domain.Zero, domain.Zero
 }
 

@@ -1019,3 +1019,21 @@ func TestSettlementCancel_StartedBeforeNoticesInLedgerTx_FailingNoticeDoesNotFai
 	require.Greater(t, h.attempts["NotifyPayer "+sid+":refund:b1"], 1)
 	h.mu.Unlock()
 }
+
+func TestSettlement_CompensationRefusedForGoodIsTriedAgainUntilItSucceeds(t *testing.T) {
+	h := newSagaHarness(t)
+	in := bill("200.00", "0.00", true)
+	h.fundPay = amt("80.00")
+	h.withPayers(threePayers[:2], "50.00", "20.00")
+	h.failOn("DebitSharedAccount b2", always(refusal(domain.CodeHolderAccountFrozen)))
+	h.failOn("RefundSharedAccount b1", firstN(2, refusal(domain.CodeInternal)))
+	h.settle(in)
+
+	h.requireLog(
+		"SettleFund", "FindPayers", "DebitSharedAccount b1", failed("DebitSharedAccount b2"),
+		"RefundSharedAccount b2", failed("RefundSharedAccount b1"), failed("RefundSharedAccount b1"), "RefundSharedAccount b1",
+		"CancelFund", "FinishSettlement reversed HOLDER_ACCOUNT_FROZEN",
+	)
+	// One minute, then two, of pause before the refund went through.
+	h.requireOutcome(domain.SettlementReversed, "0.00", "0.00", "0.00", domain.CodeHolderAccountFrozen, s0.Add(3*time.Minute))
+}
