@@ -27,7 +27,7 @@ func BindingLifecycle(ctx workflow.Context, in BindingInput) error {
 	if in.State != nil {
 		w.st = *in.State
 	} else {
-		w.st = BindingState{Status: domain.BindingAwaitingDocuments, Terms: in.Terms, AwaitingSince: in.RequestedAt}
+		w.st = BindingState{Status: domain.BindingAwaitingDocuments, Terms: in.Terms, ExpiresAt: expiryOf(in.Terms), AwaitingSince: in.RequestedAt}
 	}
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -168,8 +168,8 @@ func (w *bindingWorkflow) nextDeadline() (time.Time, deadlineEvent) {
 	switch {
 	case w.st.Status == domain.BindingAwaitingDocuments:
 		return w.st.AwaitingSince.Add(LapseAfter), lapseDeadline
-	case w.st.Status == domain.BindingActive && !w.st.Terms.ValidUntil.IsZero():
-		expiry := w.st.Terms.ValidUntil.End()
+	case w.st.Status == domain.BindingActive && !w.st.expiry().IsZero():
+		expiry := w.st.expiry()
 		if w.st.ReminderSentFor != w.st.Terms.ValidUntil {
 			return expiry.Add(-ReminderBefore), reminderDeadline
 		}

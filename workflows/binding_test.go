@@ -687,6 +687,41 @@ func TestBinding_ShorteningRearmsAnEarlierExpiry(t *testing.T) {
 	requireAt(t, expiry, h.env.Now())
 }
 
+// imported is an active binding started with its state, as an import of
+// existing bindings does, due to expire at the given instant.
+func imported(until domain.Date, expiresAt time.Time) BindingInput {
+	in := input(validUntil(until))
+	in.State = &BindingState{
+		Status: domain.BindingActive, Terms: in.Terms, ExpiresAt: expiresAt,
+		ReminderSentFor: until, EventSeq: 5,
+	}
+	return in
+}
+
+func TestBinding_ImportedStateExpiresAtItsInstant(t *testing.T) {
+	h := newHarness(t)
+	until := domain.NewDate(2025, time.December, 31)
+	expiresAt := t0.Add(2 * time.Hour)
+	h.run(imported(until, expiresAt))
+	h.requireCompleted()
+
+	h.requireTransitions(transition(6, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-12-31", expiresAt))
+	h.requireNotices(notice(domain.NoticeBindingExpired, "validity ended 2025-12-31", key(6, "expired"), expiresAt))
+	requireAt(t, expiresAt, h.env.Now())
+}
+
+func TestBinding_ChangeOfTermsReplacesAnImportedExpiry(t *testing.T) {
+	h := newHarness(t)
+	shorter := domain.NewDate(2025, time.April, 30)
+	h.at(time.Hour, func() { h.changeTerms(validUntil(shorter)) })
+	h.run(imported(domain.NewDate(2025, time.December, 31), t0.Add(2*time.Hour)))
+	h.requireCompleted()
+
+	expiry := shorter.End()
+	h.requireTransitions(transition(7, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-04-30", expiry))
+	requireAt(t, expiry, h.env.Now())
+}
+
 // --- change of terms ------------------------------------------------------
 
 func TestBinding_ChangeTermsToAPastDateIsRefused(t *testing.T) {

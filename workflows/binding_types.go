@@ -54,11 +54,37 @@ type BindingState struct {
 	// AwaitingSince starts the lapse clock: the request, the last upload or
 	// the reviewer's request for more documents.
 	AwaitingSince time.Time
+	// ExpiresAt is the instant an active binding expires: the end of
+	// Terms.ValidUntil in Beijing, fixed when the terms are set. A binding
+	// imported with its state may carry its own instant. Zero for a
+	// binding without an end, and in states written before the field: then
+	// the end of Terms.ValidUntil holds.
+	ExpiresAt time.Time `json:",omitzero"`
 	// ReminderSentFor is the validity end the expiry reminder was sent for.
 	ReminderSentFor domain.Date
 	// EventSeq numbers the workflow's events; it makes activity keys unique
 	// and deterministic across continue-as-new.
 	EventSeq int
+}
+
+// expiry is when the binding expires if active; zero when it never does.
+func (s BindingState) expiry() time.Time {
+	switch {
+	case s.Terms.ValidUntil.IsZero():
+		return time.Time{}
+	case !s.ExpiresAt.IsZero():
+		return s.ExpiresAt
+	}
+	return s.Terms.ValidUntil.End()
+}
+
+// expiryOf is the instant terms end: the end of their last day in Beijing,
+// or zero for a long-term binding.
+func expiryOf(t domain.Terms) time.Time {
+	if t.ValidUntil.IsZero() {
+		return time.Time{}
+	}
+	return t.ValidUntil.End()
 }
 
 // Actor is who asked for a change: role and subject, from the API token.

@@ -124,6 +124,7 @@ func (w *bindingWorkflow) changeTerms(ctx workflow.Context, req TermsRequest) er
 			return err
 		}
 		w.st.Terms = req.Terms
+		w.st.ExpiresAt = expiryOf(req.Terms)
 		w.changes++
 		return nil
 	})
