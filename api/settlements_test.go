@@ -13,6 +13,7 @@ import (
 	"gongji/db"
 	"gongji/domain"
 	"gongji/external"
+	"gongji/internal/invariants"
 )
 
 // Settlement tests run through HTTP against the package's PostgreSQL and
@@ -47,89 +48,21 @@ func newSettleAPI(t *testing.T, topupTimeout time.Duration) *testAPI {
 	return a
 }
 
-// checkSettlementInvariants asserts DESIGN.md's invariants 1 and 2 over
-// the whole database, and that every settlement that ended without
-// completing (reversed, cancelled, failed) left no money moved:
-//   - every account's balance = opening balance + its entries; none negative;
-//   - no binding's yearly usage above its limit, and a paying binding's usage
-//     equal to what its settlements' ledger entries took net;
-//   - a completed settlement's total = fund_pay + family_account_pay +
-//     topup_pay, with its family_account_pay equal to its ledger debits and
-//     unrefunded payers, its fund_pay to the fund's booking and its top-up
-//     booked;
-//   - a reversed, cancelled or failed settlement's ledger entries sum to
-//     0.00, its payers are refunded, its fund share cancelled and its top-up
-//     paid back;
-//   - each patient's fund usage equals the fund shares still booked.
+// checkSettlementInvariants fails the test for every row of the database
+// that breaks one of DESIGN.md's invariants as internal/invariants checks
+// them (balances, limits, conservation per account and per settlement, at
+// most one debit per settlement and binding, undone settlements and
+// payments netting zero).
 func checkSettlementInvariants(t testing.TB, store *db.Store) {
 	t.Helper()
-	ctx := context.Background()
-	mismatches, err := store.LedgerMismatches(ctx)
+	report, err := invariants.Check(context.Background(), store, invariants.Options{})
 	if err != nil {
-		t.Errorf("ledger mismatches: %v", err)
+		t.Errorf("invariants: %v", err)
+		return
 	}
-	for _, m := range mismatches {
-		t.Errorf("ledger: %+v: balance is not opening + sum(entries)", m)
-	}
-	const undone = `('reversed', 'cancelled', 'failed')`
-	checks := []struct{ what, query string }{
-		{"negative balance", `SELECT id_number || ' ' || balance FROM accounts WHERE balance < 0`},
-		{"usage above the annual limit", `
-			SELECT u.binding_id || ' ' || u.year || ': ' || u.used || ' > ' || b.annual_limit
-			FROM binding_usage u JOIN bindings b ON b.id = u.binding_id
-			WHERE b.annual_limit IS NOT NULL AND u.used > b.annual_limit`},
-		{"paying binding's usage differs from its settlements' net ledger entries", `
-			SELECT u.binding_id || ' ' || u.year || ': used ' || u.used
-			FROM binding_usage u
-			WHERE EXISTS (SELECT 1 FROM settlement_payers p WHERE p.binding_id = u.binding_id)
-				AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.binding_id = u.binding_id AND x.settlement_id IS NULL)
-				AND u.used <> -COALESCE((SELECT sum(e.amount) FROM ledger_entries e JOIN settlements s ON s.id = e.settlement_id
-					WHERE e.binding_id = u.binding_id AND extract(year FROM s.service_date)::int = u.year), 0)`},
-		{"completed settlement whose total is not fund + shared account + top-up", `
-			SELECT id || ': ' || total || ' <> ' || fund_pay || ' + ' || family_account_pay || ' + ' || topup_pay
-			FROM settlements WHERE status = 'completed' AND total <> fund_pay + family_account_pay + topup_pay`},
-		{"completed settlement with a top-up still due", `SELECT id FROM settlements WHERE status = 'completed' AND topup_due <> 0`},
-		{"completed settlement whose family_account_pay differs from its ledger debits", `
-			SELECT s.id || ': ' || s.family_account_pay FROM settlements s WHERE s.status = 'completed'
-				AND s.family_account_pay <> -COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.settlement_id = s.id), 0)`},
-		{"completed settlement whose family_account_pay differs from its payers", `
-			SELECT s.id || ': ' || s.family_account_pay FROM settlements s WHERE s.status = 'completed'
-				AND s.family_account_pay <> COALESCE((SELECT sum(p.amount) FROM settlement_payers p
-					WHERE p.settlement_id = s.id AND NOT p.refunded), 0)`},
-		{"completed settlement whose fund_pay differs from the fund's booking", `
-			SELECT s.id || ': ' || s.fund_pay FROM settlements s WHERE s.status = 'completed'
-				AND s.fund_pay <> COALESCE((SELECT f.fund_pay FROM fund_settlements f
-					WHERE f.settlement_id = s.id AND f.cancelled_at IS NULL), 0)`},
-		{"completed settlement whose top-up is not booked", `
-			SELECT s.id || ': ' || s.topup_pay FROM settlements s WHERE s.status = 'completed' AND s.topup_pay > 0
-				AND NOT EXISTS (SELECT 1 FROM topups t WHERE t.settlement_id = s.id AND t.amount = s.topup_pay AND t.refunded_at IS NULL)`},
-		{"reversed, cancelled or failed settlement whose ledger entries do not sum to zero", `
-			SELECT s.id || ' ' || s.status FROM settlements s WHERE s.status IN ` + undone + `
-				AND COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.settlement_id = s.id), 0) <> 0`},
-		{"reversed, cancelled or failed settlement with a payer not refunded", `
-			SELECT s.id || ' ' || p.binding_id FROM settlements s JOIN settlement_payers p ON p.settlement_id = s.id
-			WHERE s.status IN ` + undone + ` AND NOT p.refunded`},
-		{"reversed, cancelled or failed settlement whose fund share stands", `
-			SELECT s.id FROM settlements s JOIN fund_settlements f ON f.settlement_id = s.id
-			WHERE s.status IN ` + undone + ` AND f.cancelled_at IS NULL`},
-		{"reversed, cancelled or failed settlement whose top-up was kept", `
-			SELECT s.id FROM settlements s JOIN topups t ON t.settlement_id = s.id
-			WHERE s.status IN ` + undone + ` AND t.refunded_at IS NULL`},
-		{"fund usage that differs from the fund shares booked", `
-			SELECT u.id_number || ' ' || u.year || ' ' || u.insutype || ' ' || u.medical_type FROM fund_usage u
-			WHERE u.fund_paid <> COALESCE((SELECT sum(f.fund_pay) FROM fund_settlements f WHERE f.id_number = u.id_number
-					AND f.year = u.year AND f.insutype = u.insutype AND f.medical_type = u.medical_type AND f.cancelled_at IS NULL), 0)
-				OR u.deductible_used <> COALESCE((SELECT sum(f.deductible_applied) FROM fund_settlements f WHERE f.id_number = u.id_number
-					AND f.year = u.year AND f.insutype = u.insutype AND f.medical_type = u.medical_type AND f.cancelled_at IS NULL), 0)`},
-	}
-	for _, c := range checks {
-		var bad []string
-		if err := store.DB().SelectContext(ctx, &bad, c.query); err != nil {
-			t.Errorf("%s: %v", c.what, err)
-			continue
-		}
-		for _, b := range bad {
-			t.Errorf("invariant broken: %s: %s", c.what, b)
+	for _, res := range report.Results {
+		for _, v := range res.Violations {
+			t.Errorf("invariant %d broken: %s: %s", res.Design, res.Name, v)
 		}
 	}
 }
