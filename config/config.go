@@ -31,8 +31,11 @@ type Config struct {
 	WebhookMaxBackoff time.Duration `env:"GONGJI_WEBHOOK_MAX_BACKOFF" envDefault:"1h"`
 	// WebhookTimeout bounds one delivery attempt.
 	WebhookTimeout time.Duration `env:"GONGJI_WEBHOOK_TIMEOUT" envDefault:"10s"`
-	LogFormat      string        `env:"GONGJI_LOG_FORMAT" envDefault:"json"`
-	LogLevel       slog.Level    `env:"GONGJI_LOG_LEVEL" envDefault:"info"`
+	// TemporalUIURL is where `gongji dev` tells the person to watch
+	// workflows; `make run` sets it to the dev server's UI.
+	TemporalUIURL string     `env:"GONGJI_TEMPORAL_UI_URL"`
+	LogFormat     string     `env:"GONGJI_LOG_FORMAT" envDefault:"json"`
+	LogLevel      slog.Level `env:"GONGJI_LOG_LEVEL" envDefault:"info"`
 }
 
 // Load reads the environment and checks what it can without connecting to
@@ -105,6 +108,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("GONGJI_WEBHOOK_BACKOFF", c.WebhookBackoff),
 		slog.Duration("GONGJI_WEBHOOK_MAX_BACKOFF", c.WebhookMaxBackoff),
 		slog.Duration("GONGJI_WEBHOOK_TIMEOUT", c.WebhookTimeout),
+		slog.String("GONGJI_TEMPORAL_UI_URL", c.TemporalUIURL),
 		slog.String("GONGJI_LOG_FORMAT", c.LogFormat),
 		slog.String("GONGJI_LOG_LEVEL", c.LogLevel.String()),
 	)

@@ -127,6 +127,7 @@ export GONGJI_LOG_FORMAT=${GONGJI_LOG_FORMAT:-text}
 
 if [[ -n $temporal_ui ]]; then
 	say "Temporal UI: $temporal_ui"
+	export GONGJI_TEMPORAL_UI_URL=${GONGJI_TEMPORAL_UI_URL:-$temporal_ui}
 fi
 
 # In the background so that a SIGTERM to this script reaches the trap at once

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"gongji/api"
+	"gongji/config"
 	"gongji/db"
 	"gongji/domain"
 	"gongji/internal/demo"
@@ -56,23 +57,38 @@ func runDev(ctx context.Context, _ []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runWorkerUntil(gctx, cfg, log, store, tc) })
 	g.Go(func() error { return serveAPI(gctx, cfg, log, store, tc) })
-	g.Go(func() error { return printWelcome(gctx, cfg.HTTPAddr, []byte(cfg.JWTSecret)) })
+	g.Go(func() error { return printWelcome(gctx, cfg) })
 	return g.Wait()
 }
 
 // printWelcome tells the person at the terminal where to go and gives a
 // token for each demo role.
-func printWelcome(ctx context.Context, addr string, secret []byte) error {
+func printWelcome(ctx context.Context, cfg config.Config) error {
 	select {
 	case <-ctx.Done():
 		return nil
 	case <-time.After(500 * time.Millisecond):
 	}
-	base := "http://" + displayAddr(addr)
+	text, err := welcome(cfg, time.Now())
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(os.Stdout, text)
+	return err
+}
+
+// welcome is the text printWelcome prints: the API and Temporal UI
+// addresses and a token for each demo role, issued at now.
+func welcome(cfg config.Config, now time.Time) (string, error) {
+	base := "http://" + displayAddr(cfg.HTTPAddr)
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n gongji is running\n\n")
 	fmt.Fprintf(&b, "  API          %s   (OpenAPI: %s/openapi.yaml, health: %s/readyz)\n", base, base, base)
-	fmt.Fprintf(&b, "  Temporal UI  http://127.0.0.1:8233\n\n")
+	if cfg.TemporalUIURL != "" {
+		fmt.Fprintf(&b, "  Temporal UI  %s\n\n", cfg.TemporalUIURL)
+	} else {
+		fmt.Fprintf(&b, "  Temporal     %s (namespace %s; its UI is wherever that server's UI runs)\n\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	}
 	fmt.Fprintf(&b, " Demo tokens (valid 24 h; more with: gongji token --role R --sub S):\n\n")
 	tokens := []struct {
 		label string
@@ -87,17 +103,16 @@ func printWelcome(ctx context.Context, addr string, secret []byte) error {
 		{"pharmacy", domain.RoleInstitution, string(demo.Pharmacy)},
 	}
 	for _, t := range tokens {
-		tok, err := api.IssueToken(secret, t.role, t.sub, 24*time.Hour, time.Now())
+		tok, err := api.IssueToken([]byte(cfg.JWTSecret), t.role, t.sub, 24*time.Hour, now)
 		if err != nil {
-			return err
+			return "", err
 		}
 		varName := strings.ToUpper(strings.Fields(t.label)[0]) + "_TOKEN"
 		fmt.Fprintf(&b, "  # %s, sub %s\n  export %s=%s\n\n", t.label, t.sub, varName, tok)
 	}
 	fmt.Fprintf(&b, " Demo family: holder %s, spouse %s, child %s, parent %s\n", demo.Holder, demo.Spouse, demo.Child, demo.Parent)
 	fmt.Fprintf(&b, " Try: curl -H \"Authorization: Bearer $ADMIN_TOKEN\" %s/v1/persons/%s\n\n Ctrl-C stops everything.\n", base, demo.Holder)
-	_, err := fmt.Fprint(os.Stdout, b.String())
-	return err
+	return b.String(), nil
 }
 
 func displayAddr(addr string) string {
