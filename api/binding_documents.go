@@ -130,7 +130,11 @@ func (s *server) getDocument(c *gin.Context) error {
 	if !allowed {
 		return domain.Errorf(domain.CodeForbidden, "only the holder and reviewers may open the proof")
 	}
-	doc, content, err := s.store.Document(c, b.ID, c.Param("doc_id"))
+	docID := c.Param("doc_id")
+	if !isWellFormedID(docID) {
+		return domain.Errorf(domain.CodeDocumentNotFound, "no such document")
+	}
+	doc, content, err := s.store.Document(c, b.ID, docID)
 	if err != nil {
 		return err
 	}

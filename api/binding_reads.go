@@ -13,7 +13,11 @@ import (
 // loadBinding reads the binding named in the path with the current year's
 // usage.
 func (s *server) loadBinding(c *gin.Context) (domain.Binding, error) {
-	return s.store.Binding(c, c.Param("binding_id"), s.today().Year)
+	id := c.Param("binding_id")
+	if !isWellFormedID(id) {
+		return domain.Binding{}, domain.Errorf(domain.CodeBindingNotFound, "no such binding")
+	}
+	return s.store.Binding(c, id, s.today().Year)
 }
 
 // canRead says who may read a binding: its holder and beneficiary, a

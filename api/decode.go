@@ -52,29 +52,54 @@ func decodeJSON(c *gin.Context, dst any) error {
 }
 
 // exactFields refuses keys that encoding/json matched to a field only
-// case-insensitively ("NAME" for "name"): the contract's names are exact.
+// case-insensitively ("NAME" for "name"), at any depth: the contract's
+// names are exact.
 func exactFields(body []byte, dst any) error {
-	t := reflect.TypeOf(dst)
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	return exactKeys(v, reflect.TypeOf(dst))
+}
+
+// exactKeys checks the keys of the decoded JSON value v against the JSON
+// names of t, the type it was decoded into, and goes down into the
+// objects and arrays of its struct, pointer and slice fields.
+func exactKeys(v any, t reflect.Type) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	var obj map[string]json.RawMessage
-	if t.Kind() != reflect.Struct || json.Unmarshal(body, &obj) != nil {
-		return nil
-	}
-	known := make(map[string]bool, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		known[name] = true
-	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !known[k] {
-			return domain.Errorf(domain.CodeInvalidRequest, "unknown field %q", clipRunes(k, 40))
+	switch v := v.(type) {
+	case []any:
+		if t.Kind() == reflect.Slice {
+			for _, e := range v {
+				if err := exactKeys(e, t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		known := make(map[string]reflect.Type, t.NumField())
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			known[name] = t.Field(i).Type
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ft, ok := known[k]
+			if !ok {
+				return domain.Errorf(domain.CodeInvalidRequest, "unknown field %q", clipRunes(k, 40))
+			}
+			if err := exactKeys(v[k], ft); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -99,7 +124,7 @@ func jsonError(err error) error {
 		return domain.Errorf(domain.CodeInvalidRequest, "the body must be a JSON object")
 	}
 	if errors.As(err, &typeErr) {
-		return domain.Errorf(domain.CodeInvalidRequest, "field %q must be of type %s", typeErr.Field, typeErr.Type).
+		return domain.Errorf(domain.CodeInvalidRequest, "field %q must be %s", typeErr.Field, jsonKind(typeErr.Type)).
 			WithDetails(map[string]any{"field": typeErr.Field})
 	}
 	var syntaxErr *json.SyntaxError
@@ -108,6 +133,27 @@ func jsonError(err error) error {
 	}
 	// DisallowUnknownFields reports `json: unknown field "x"`.
 	return domain.Errorf(domain.CodeInvalidRequest, "%s", trimJSONPrefix(err.Error()))
+}
+
+// jsonKind names the JSON value a Go type is decoded from, for messages:
+// the Go type itself ("[]api.itemRequest") is internal.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	}
+	return "a number"
 }
 
 func trimJSONPrefix(s string) string {

@@ -52,8 +52,8 @@ func (s *server) putMyPriority(c *gin.Context) error {
 	}
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if id == "" {
-			return domain.Errorf(domain.CodeInvalidRequest, "binding_ids holds an empty id").
+		if !isWellFormedID(id) {
+			return domain.Errorf(domain.CodeInvalidRequest, "binding_ids holds %q, which is not a binding id", clipRunes(id, 64)).
 				WithDetails(map[string]any{"field": "binding_ids"})
 		}
 		if seen[id] {

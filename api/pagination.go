@@ -47,7 +47,7 @@ func encodeCursor(at time.Time, id string) *string {
 func decodeCursor(raw string) (*db.Cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(raw)
 	var cj cursorJSON
-	if err != nil || json.Unmarshal(b, &cj) != nil || cj.ID == "" {
+	if err != nil || json.Unmarshal(b, &cj) != nil || !isWellFormedID(cj.ID) {
 		return nil, domain.Errorf(domain.CodeInvalidRequest, "cursor is not one this API gave out")
 	}
 	return &db.Cursor{At: cj.At, ID: cj.ID}, nil

@@ -214,7 +214,11 @@ func (s *server) respondPremiumWhenDone(c *gin.Context, id string) error {
 // getPremiumPayment handles GET /v1/premium-payments/{id}: only the holder
 // who paid may read it.
 func (s *server) getPremiumPayment(c *gin.Context) error {
-	p, err := s.store.PremiumPayment(c, c.Param("payment_id"))
+	id := c.Param("payment_id")
+	if !isWellFormedID(id) {
+		return domain.Errorf(domain.CodePremiumNotFound, "no such premium payment")
+	}
+	p, err := s.store.PremiumPayment(c, id)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -96,6 +98,11 @@ func (s *server) parseSettlement(c *gin.Context) (settlementRequest, error) {
 		category, err := domain.ParseItemCategory(*it.Category)
 		if err != nil {
 			return settlementRequest{}, err
+		}
+		// The bill is stored as JSONB, which refuses a NUL character.
+		if strings.ContainsFunc(*it.Name, unicode.IsControl) {
+			return settlementRequest{}, domain.Errorf(domain.CodeInvalidRequest, "items.name must not hold control characters").
+				WithDetails(map[string]any{"field": "items.name"})
 		}
 		out.Items = append(out.Items, domain.Item{Code: *it.Code, Name: *it.Name, Category: category, Amount: *it.Amount})
 	}
@@ -234,7 +241,11 @@ func (s *server) respondSettlementWhenSettled(c *gin.Context, id string) error {
 // loadSettlement reads the settlement in the path; an institution may
 // only see its own.
 func (s *server) loadSettlement(c *gin.Context) (db.Settlement, error) {
-	st, err := s.store.Settlement(c, c.Param("settlement_id"))
+	id := c.Param("settlement_id")
+	if !isWellFormedID(id) {
+		return db.Settlement{}, domain.Errorf(domain.CodeSettlementNotFound, "no such settlement")
+	}
+	st, err := s.store.Settlement(c, id)
 	if err != nil {
 		return db.Settlement{}, err
 	}
