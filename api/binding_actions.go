@@ -64,6 +64,11 @@ func (s *server) reviewBinding(c *gin.Context) error {
 		return err
 	}
 	if b.Status != domain.BindingUnderReview {
+		// A binding never submitted is not the reviewer's to read: its
+		// status is not told.
+		if !canRead(principal(c), b) {
+			return domain.Errorf(domain.CodeBindingWrongState, "the binding is not under review")
+		}
 		return domain.Errorf(domain.CodeBindingWrongState, "the binding is %s, not under review", b.Status)
 	}
 	if decision == domain.DecisionApprove {
