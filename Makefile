@@ -5,7 +5,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 STATICCHECK_VERSION := v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint fmt clean distclean
+.PHONY: help build run test test-chaos lint fmt clean distclean
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -24,6 +24,10 @@ run: bin/temporal ## run Temporal, PostgreSQL and `gongji dev` locally (Ctrl-C s
 
 test: bin/temporal ## go test ./... (starts a throwaway PostgreSQL if none is running)
 	TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh
+
+# The -chaos.* flags follow the package: go test takes what follows an unknown flag as its arguments.
+test-chaos: bin/temporal ## long fault-injection run (worker kills, Temporal restarts, PG terminations) with its report; CHAOS_FLAGS="-chaos.seed=N"
+	GO_TEST_PKGS='./chaos -chaos.long=true $(CHAOS_FLAGS)' GO_TEST_FLAGS='-v -run ^TestChaos$$' TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh
 
 lint: ## go vet and staticcheck
 	go vet ./...
