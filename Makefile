@@ -5,7 +5,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 STATICCHECK_VERSION := v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-chaos lint fmt clean distclean
+.PHONY: help build run test test-chaos fuzz lint fmt clean distclean bench bench-bindings bench-statement
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -28,6 +28,29 @@ test: bin/temporal ## go test ./... (starts a throwaway PostgreSQL if none is ru
 # The -chaos.* flags follow the package: go test takes what follows an unknown flag as its arguments.
 test-chaos: bin/temporal ## long fault-injection run (worker kills, Temporal restarts, PG terminations) with its report; CHAOS_FLAGS="-chaos.seed=N"
 	GO_TEST_PKGS='./chaos -chaos.long=true $(CHAOS_FLAGS)' GO_TEST_FLAGS='-v -run ^TestChaos$$' TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh
+
+# FUZZTIME is how long `make fuzz` runs each target; FUZZ_TARGETS are package:FuzzName.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./domain:FuzzParseIDNumber ./domain:FuzzParseAmount ./api:FuzzDecodeJSONRequest
+
+fuzz: bin/temporal ## run each fuzz target for FUZZTIME (default 30s), one after another
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		GO_TEST_PKGS=$${t%%:*} GO_TEST_FLAGS="-run=^$$ -fuzz=^$${t#*:}$$ -fuzztime=$(FUZZTIME) -timeout=0" \
+			TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh || exit 1; \
+	done
+
+bench: bin/temporal ## settlement bench vs a SQL tx and an empty workflow (BENCH_FLAGS="-duration 10s")
+	TEMPORAL_CLI=$(CURDIR)/bin/temporal bench/settle/run.sh $(BENCH_FLAGS)
+
+# N is how many bindings `make bench-bindings` starts; BINDINGS_FLAGS go to the bench (e.g. -pollers 4).
+N ?= 10000
+
+bench-bindings: bin/temporal ## N binding workflows (default 10000) expiring at once: start rate, memory, expiry lag
+	url=$$(scripts/postgres.sh select) && go run ./bench/bindings -n $(N) -temporal $(CURDIR)/bin/temporal -postgres "$$url" $(BINDINGS_FLAGS)
+
+bench-statement: ## statement pages (first, middle, last) at 1M ledger entries, and the deep page's plan
+	GO_TEST_PKGS=./bench/statement GO_TEST_FLAGS='-run ^$$ -bench . -benchtime 200x -v' scripts/test.sh
 
 lint: ## go vet and staticcheck
 	go vet ./...
