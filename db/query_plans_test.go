@@ -34,7 +34,7 @@ var bigTables = []string{
 
 // TestQueryPlans_HotPathsUseIndexes runs the stores' hot paths (eligibility,
 // debit and refund, statement pages, binding lists and the review queue,
-// a binding's expiry) against a database of realistic size, records every
+// an institution's settlement list, a binding's expiry) against a database of realistic size, records every
 // statement they send, and checks that the plan of each one (EXPLAIN, with
 // the same arguments) reads no big table by a sequential scan. Run with -v
 // to see the plans in short.
@@ -132,6 +132,13 @@ func TestQueryPlans_HotPathsUseIndexes(t *testing.T) {
 				return err
 			}
 			_, err := s.ReviewQueue(ctx, domain.BindingUnderReview, &db.Cursor{At: submitted, ID: "b5000"}, 20, today.Year)
+			return err
+		}},
+		{"settlement list", func() error {
+			if _, err := s.ListSettlements(ctx, db.SettlementFilter{Institution: planInstitution, Limit: 20}); err != nil {
+				return err
+			}
+			_, err := s.ListSettlements(ctx, db.SettlementFilter{Institution: planInstitution, After: &db.Cursor{At: at, ID: "s5000"}, Limit: 20})
 			return err
 		}},
 		{"expiry", func() error {
