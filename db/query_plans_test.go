@@ -34,10 +34,10 @@ var bigTables = []string{
 
 // TestQueryPlans_HotPathsUseIndexes runs the stores' hot paths (eligibility,
 // debit and refund, statement pages, binding lists and the review queue,
-// an institution's settlement list, a binding's expiry) against a database of realistic size, records every
-// statement they send, and checks that the plan of each one (EXPLAIN, with
-// the same arguments) reads no big table by a sequential scan. Run with -v
-// to see the plans in short.
+// an institution's settlement list, a binding's expiry) against a database
+// of realistic size, records every statement they send, and checks that
+// the plan of each one (EXPLAIN, with the same arguments) reads no big
+// table by a sequential scan. Run with -v to see the plans in short.
 func TestQueryPlans_HotPathsUseIndexes(t *testing.T) {
 	ctx := context.Background()
 	dbURL, drop, err := dbtest.Create(ctx)
