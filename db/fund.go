@@ -64,10 +64,16 @@ func (s *Store) SettleFund(ctx context.Context, c FundClaim) (domain.Amount, err
 		if err != nil {
 			return err
 		}
-		var booked domain.Amount
-		err = tx.GetContext(ctx, &booked, `SELECT fund_pay FROM fund_settlements WHERE settlement_id = $1`, c.SettlementID)
+		var booked struct {
+			FundPay   domain.Amount `db:"fund_pay"`
+			Cancelled bool          `db:"cancelled"`
+		}
+		err = tx.GetContext(ctx, &booked, `SELECT fund_pay, cancelled_at IS NOT NULL AS cancelled FROM fund_settlements WHERE settlement_id = $1`, c.SettlementID)
+		if err == nil && booked.Cancelled {
+			return errStepUndone(c.SettlementID)
+		}
 		if err == nil {
-			fundPay = booked
+			fundPay = booked.FundPay
 			return nil
 		}
 		if !isNoRows(err) {

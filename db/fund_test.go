@@ -155,8 +155,10 @@ func TestCancelFund_RestoresUsageOnceAndIgnoresUnsettled(t *testing.T) {
 	if n := steps(t, s, first.ID, "fund", "cancelled"); n != 1 {
 		t.Fatalf("%d fund cancellation steps, want 1", n)
 	}
-	// A retried settle after the cancellation does not count again.
-	settleFund(t, s, claim(first, "150.00"), "25.00")
+	// A settle repeated after the cancellation is refused and counts nothing.
+	if _, err := s.SettleFund(ctx, claim(first, "150.00")); domain.ErrorCode(err) != domain.CodeSettlementWrongState {
+		t.Fatalf("SettleFund after CancelFund: %v, want %s", err, domain.CodeSettlementWrongState)
+	}
 	assertUsage(t, s, patient, 2026, "0.00", "100.00")
 
 	// The next claim finds the deductible open again.

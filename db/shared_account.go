@@ -103,8 +103,17 @@ func (s *Store) DebitSharedAccount(ctx context.Context, d Debit) (domain.Amount,
 			return err
 		}
 		if existing, ok, err := entryByKey(ctx, tx, debitKey(d.SettlementID, d.BindingID)); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			if _, refunded, err := entryByKey(ctx, tx, refundKey(d.SettlementID, d.BindingID)); err != nil || refunded {
+				if err != nil {
+					return err
+				}
+				return errStepUndone(d.SettlementID)
+			}
 			taken = existing.Amount.Neg()
-			return err
+			return nil
 		}
 		if b.Status != string(domain.BindingActive) || b.Beneficiary != string(d.Patient) {
 			return nil

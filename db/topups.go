@@ -30,6 +30,13 @@ func (s *Store) RecordTopup(ctx context.Context, t Topup, at time.Time) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			var refunded bool
+			if err := tx.GetContext(ctx, &refunded, `SELECT refunded_at IS NOT NULL FROM topups WHERE settlement_id = $1`, t.SettlementID); err != nil {
+				return err
+			}
+			if refunded {
+				return errStepUndone(t.SettlementID)
+			}
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE settlements SET topup_pay = $2, topup_due = 0, updated_at = now() WHERE id = $1`, t.SettlementID, t.Amount); err != nil {

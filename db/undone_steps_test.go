@@ -1,0 +1,55 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"gongji/db"
+	"gongji/domain"
+)
+
+// A settlement step repeated after its compensation (a lost local
+// activity run again, or a new run of a saga that had already undone its
+// steps) must be refused rather than report the undone money as standing.
+
+func TestDebitSharedAccount_AfterItsRefund_IsRefusedAndTakesNothing(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	f := newFamily(t, s, "500.00", limitOf("3000.00"))
+	debit(t, s, f.debit(f.st, "120.00"), "120.00")
+	if _, err := s.RefundSharedAccount(ctx, f.st.ID, f.binding, st0); err != nil {
+		t.Fatal(err)
+	}
+
+	taken, err := s.DebitSharedAccount(ctx, f.debit(f.st, "120.00"))
+	if domain.ErrorCode(err) != domain.CodeSettlementWrongState {
+		t.Fatalf("DebitSharedAccount after its refund: %s, %v; want %s", taken, err, domain.CodeSettlementWrongState)
+	}
+	assertAmount(t, "holder balance", balanceOf(t, s, f.holder), "500.00")
+	assertAmount(t, "used this year", usedIn(t, s, f.binding, 2026), "0.00")
+	if n := ledgerEntries(t, s, f.st.ID, f.binding, "settlement_debit"); n != 1 {
+		t.Fatalf("%d debit entries, want 1", n)
+	}
+	assertLedgerWhole(t, s)
+}
+
+func TestRecordTopup_AfterItsRefund_IsRefused(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	st := settlementRow(t, s, institution(t, s), resident(t, s), serviceDate, "23.75")
+	cash := db.Topup{SettlementID: st.ID, Method: string(domain.TopupCash), Amount: domain.MustAmount("23.75"), ReceiptNo: "SJ-0043"}
+	if err := s.RecordTopup(ctx, cash, st0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkTopupRefunded(ctx, st.ID, st0); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.RecordTopup(ctx, cash, st0); domain.ErrorCode(err) != domain.CodeSettlementWrongState {
+		t.Fatalf("RecordTopup after its refund: %v, want %s", err, domain.CodeSettlementWrongState)
+	}
+	got, ok, err := s.TopupOf(ctx, st.ID)
+	if err != nil || !ok || !got.Refunded {
+		t.Fatalf("TopupOf = %+v, %v, %v; want the refunded top-up", got, ok, err)
+	}
+}
