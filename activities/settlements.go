@@ -2,8 +2,6 @@ package activities
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"time"
 
 	"gongji/db"
@@ -15,10 +13,9 @@ import (
 // workflows. Each is idempotent on the settlement id and, where it
 // matters, the binding id or charge key.
 type Settlements struct {
-	Store    *db.Store
-	Fund     external.FundEngine
-	Cards    external.CardGateway
-	Notifier Notifier
+	Store *db.Store
+	Fund  external.FundEngine
+	Cards external.CardGateway
 }
 
 // SettleFund books the fund's share under the patient's own insurance.
@@ -169,61 +166,4 @@ type CancelRecord struct {
 // MarkCancelled records the end of a cancellation.
 func (a *Settlements) MarkCancelled(ctx context.Context, c CancelRecord) error {
 	return asActivityError(a.Store.MarkCancelled(ctx, c.SettlementID, c.Reason, c.At))
-}
-
-// PayerNotice asks for a paying holder to be told about a debit or its
-// refund.
-type PayerNotice struct {
-	SettlementID string
-	BindingID    string
-	Kind         domain.NoticeKind
-	DedupKey     string
-}
-
-// NotifyPayer tells the holder who paid: who was treated, where, how much,
-// and the balance left.
-//
-// Deprecated: DebitSharedAccount and RefundSharedAccount write the notice
-// in the ledger transaction. This activity stays registered for
-// settlements and cancellations started before that change (workflow
-// version DefaultVersion of ChangeNoticesInLedgerTx), which still call it
-// after they finish; it uses the same dedup key, so a holder is told once.
-func (a *Settlements) NotifyPayer(ctx context.Context, n PayerNotice) error {
-	st, err := a.Store.Settlement(ctx, n.SettlementID)
-	if err != nil {
-		return asActivityError(err)
-	}
-	var payer *db.SettlementPayer
-	for i := range st.Payers {
-		if st.Payers[i].BindingID == n.BindingID {
-			payer = &st.Payers[i]
-		}
-	}
-	if payer == nil {
-		return nil
-	}
-	patient, err := a.Store.Person(ctx, domain.IDNumber(st.Patient))
-	if err != nil {
-		return asActivityError(err)
-	}
-	inst, _, err := a.Store.Institution(ctx, domain.InstitutionCode(st.Institution))
-	if err != nil {
-		return err
-	}
-	account, err := a.Store.Account(ctx, domain.IDNumber(payer.Holder))
-	if err != nil {
-		return asActivityError(err)
-	}
-	text := domain.SettlementNoticeText(n.Kind, patient.Name, domain.IDNumber(st.Patient), inst.Name, payer.Amount, account.Balance)
-	amount := payer.Amount
-	err = a.Notifier.Notify(ctx, db.Notification{
-		Recipient: payer.Holder, Kind: string(n.Kind),
-		BindingID:    sql.NullString{String: n.BindingID, Valid: true},
-		SettlementID: sql.NullString{String: n.SettlementID, Valid: true},
-		Amount:       &amount, DedupKey: n.DedupKey,
-	}.WithText(text))
-	if err != nil {
-		return fmt.Errorf("notify payer: %w", err)
-	}
-	return nil
 }

@@ -60,7 +60,7 @@ func Register(r interface {
 	r.RegisterWorkflow(workflows.SettlementCancel)
 	r.RegisterWorkflow(workflows.PremiumPayment)
 	r.RegisterActivity(&activities.Bindings{Store: d.Store, Notifier: d.Notifier})
-	r.RegisterActivity(&activities.Settlements{Store: d.Store, Fund: d.Fund, Cards: d.Cards, Notifier: d.Notifier})
+	r.RegisterActivity(&activities.Settlements{Store: d.Store, Fund: d.Fund, Cards: d.Cards})
 	r.RegisterActivity(&activities.Premiums{Store: d.Store, Collector: d.Premiums})
 }
 

@@ -34,3 +34,24 @@ func withNotifyOptions(ctx workflow.Context) workflow.Context {
 		},
 	})
 }
+
+// withLocalOptions runs a short database step as a local activity, inside
+// the workflow task that reached it, instead of a round trip through the
+// server's activity queue. Like withActivityOptions it gives each attempt
+// ten seconds and retries transient failures practically without limit
+// (the worker turns backoffs longer than a workflow task into timers; the
+// SDK needs a schedule-to-close bound, here a year). A local activity
+// whose result was lost, e.g. to a worker crash, runs again when the task
+// is replayed: each step given these options must be idempotent on its
+// business key.
+func withLocalOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: 365 * 24 * time.Hour,
+		StartToCloseTimeout:    10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}

@@ -166,7 +166,6 @@ func registerSettlementStandIns(w sdkworker.Worker) {
 	ok("RefundTopup", func(context.Context, activities.StepRef) error { return nil })
 	ok("FinishSettlement", func(context.Context, db.SettlementOutcome) error { return nil })
 	ok("MarkCancelled", func(context.Context, activities.CancelRecord) error { return nil })
-	ok("NotifyPayer", func(context.Context, activities.PayerNotice) error { return nil })
 }
 
 // recordSettlements records a settlement completed by a cash top-up, one

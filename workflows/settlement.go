@@ -22,9 +22,11 @@ var settlementActivities *activities.Settlements
 // step fails for good, the compensations run newest first on a
 // disconnected context and the settlement ends reversed. Each paying
 // holder is told by the debit itself (and by its refund), in the ledger
-// transaction that moves the money; a settlement started before that
-// change (DefaultVersion of ChangeNoticesInLedgerTx) still tells them
-// after completion, and such a notice that fails never undoes a payment.
+// transaction that moves the money. The short database steps (fund,
+// payers, debits, top-up due and record, finish) are local activities, so
+// a settlement paid in full from the accounts and a card takes two
+// workflow tasks and one activity (the card charge); the card calls and
+// the compensations stay activities.
 func Settlement(ctx workflow.Context, in SettlementInput) error {
 	s := &settlementSaga{in: in, st: SettlementState{Status: domain.SettlementProcessing}, lock: workflow.NewMutex(ctx)}
 	if err := workflow.SetQueryHandler(ctx, QuerySettlementState, func() (SettlementState, error) { return s.st, nil }); err != nil {
@@ -33,19 +35,8 @@ func Settlement(ctx workflow.Context, in SettlementInput) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateTopup, s.topup, workflow.UpdateHandlerOptions{Validator: s.validateTopup}); err != nil {
 		return err
 	}
-	s.notifyAfterwards = workflow.GetVersion(ctx, ChangeNoticesInLedgerTx, workflow.DefaultVersion, noticesInLedgerTx) == workflow.DefaultVersion
 	return s.run(ctx)
 }
-
-// ChangeNoticesInLedgerTx names the change that moved the paying holders'
-// notices from NotifyPayer activities after the saga into the ledger
-// transactions of DebitSharedAccount and RefundSharedAccount. Runs that
-// started before it replay with DefaultVersion and still call NotifyPayer.
-const ChangeNoticesInLedgerTx = "notices-in-ledger-tx"
-
-// noticesInLedgerTx is the version of ChangeNoticesInLedgerTx without
-// NotifyPayer.
-const noticesInLedgerTx workflow.Version = 1
 
 type settlementSaga struct {
 	in   SettlementInput
@@ -60,9 +51,6 @@ type settlementSaga struct {
 	// top-up handlers running, as several may wait on the lock at once.
 	paid, windowClosed bool
 	topupsInFlight     int
-	// notifyAfterwards is set for runs that started before the notices
-	// moved into the ledger transaction: they call NotifyPayer at the end.
-	notifyAfterwards bool
 }
 
 func (s *settlementSaga) run(ctx workflow.Context) error {
@@ -73,9 +61,6 @@ func (s *settlementSaga) run(ctx workflow.Context) error {
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
 		if err := s.finish(dctx, domain.SettlementCompleted, nil); err != nil {
 			return err
-		}
-		if s.notifyAfterwards {
-			s.notifyPayers(dctx, domain.NoticeSharedAccountDebited, "debit")
 		}
 		return workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
 	}
@@ -95,7 +80,7 @@ func (s *settlementSaga) run(ctx workflow.Context) error {
 
 // pay runs the forward steps.
 func (s *settlementSaga) pay(ctx workflow.Context) error {
-	actx := withActivityOptions(ctx)
+	lctx := withLocalOptions(ctx)
 	s.push(func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(ctx, settlementActivities.CancelFund, s.stepRef(ctx, "")).Get(ctx, nil)
 	})
@@ -103,7 +88,7 @@ func (s *settlementSaga) pay(ctx workflow.Context) error {
 		SettlementID: s.in.SettlementID, Patient: s.in.Patient, Insutype: s.in.Insutype, MedicalType: s.in.MedicalType,
 		ServiceDate: s.in.ServiceDate, Medical: s.in.Medical, At: workflow.Now(ctx),
 	}
-	if err := workflow.ExecuteActivity(actx, settlementActivities.SettleFund, claim).Get(ctx, &s.st.FundPay); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, settlementActivities.SettleFund, claim).Get(ctx, &s.st.FundPay); err != nil {
 		return err
 	}
 	s.tookMoney = true
@@ -123,10 +108,10 @@ func (s *settlementSaga) pay(ctx workflow.Context) error {
 // debitSharedAccounts takes what each payer binding can give, in order,
 // and returns what is still owed.
 func (s *settlementSaga) debitSharedAccounts(ctx workflow.Context, owed domain.Amount) (domain.Amount, error) {
-	actx := withActivityOptions(ctx)
+	lctx := withLocalOptions(ctx)
 	var payers []activities.Payer
 	q := activities.PayersQuery{SettlementID: s.in.SettlementID, Patient: s.in.Patient, ServiceDate: s.in.ServiceDate, At: workflow.Now(ctx)}
-	if err := workflow.ExecuteActivity(actx, settlementActivities.FindPayers, q).Get(ctx, &payers); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, settlementActivities.FindPayers, q).Get(ctx, &payers); err != nil {
 		return owed, err
 	}
 	for i, p := range payers {
@@ -142,7 +127,7 @@ func (s *settlementSaga) debitSharedAccounts(ctx workflow.Context, owed domain.A
 			Owed: owed, Position: i, At: workflow.Now(ctx), Year: s.in.ServiceDate.Year,
 		}
 		var taken domain.Amount
-		if err := workflow.ExecuteActivity(actx, settlementActivities.DebitSharedAccount, d).Get(ctx, &taken); err != nil {
+		if err := workflow.ExecuteLocalActivity(lctx, settlementActivities.DebitSharedAccount, d).Get(ctx, &taken); err != nil {
 			return owed, err
 		}
 		if taken.IsPositive() {
@@ -160,7 +145,7 @@ func (s *settlementSaga) debitSharedAccounts(ctx workflow.Context, owed domain.A
 func (s *settlementSaga) collectTopup(ctx workflow.Context, due domain.Amount) error {
 	s.st.TopupDue = due
 	s.st.Status = domain.SettlementAwaitingTopup
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.AwaitTopup,
+	if err := workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.AwaitTopup,
 		activities.TopupDue{SettlementID: s.in.SettlementID, Amount: due}).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -265,7 +250,7 @@ func (s *settlementSaga) recordTopup(ctx workflow.Context, t db.Topup) error {
 	t.SettlementID = s.in.SettlementID
 	t.Amount = s.st.TopupDue
 	rec := activities.TopupRecord{Topup: t, At: workflow.Now(ctx)}
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.RecordTopup, rec).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.RecordTopup, rec).Get(ctx, nil); err != nil {
 		return err
 	}
 	s.st.TopupPay = s.st.TopupDue
@@ -288,20 +273,7 @@ func (s *settlementSaga) finish(ctx workflow.Context, status domain.SettlementSt
 	if refusal != nil {
 		o.RefusalCode, o.RefusalMessage = string(refusal.Code), refusal.Message
 	}
-	return workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.FinishSettlement, o).Get(ctx, nil)
-}
-
-// notifyPayers tells each paying holder, in runs started before
-// ChangeNoticesInLedgerTx; an undeliverable notice is logged and changes
-// nothing.
-func (s *settlementSaga) notifyPayers(ctx workflow.Context, kind domain.NoticeKind, event string) {
-	for _, p := range s.st.Payers {
-		n := activities.PayerNotice{SettlementID: s.in.SettlementID, BindingID: p.BindingID, Kind: kind,
-			DedupKey: db.PayerNoticeKey(s.in.SettlementID, event, p.BindingID)}
-		if err := workflow.ExecuteActivity(withNotifyOptions(ctx), settlementActivities.NotifyPayer, n).Get(ctx, nil); err != nil {
-			workflow.GetLogger(ctx).Warn("payer notice not delivered", "binding_id", p.BindingID, "error", err)
-		}
-	}
+	return workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.FinishSettlement, o).Get(ctx, nil)
 }
 
 func (s *settlementSaga) stepRef(ctx workflow.Context, bindingID string) activities.StepRef {

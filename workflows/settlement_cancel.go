@@ -4,8 +4,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"gongji/activities"
-	"gongji/db"
-	"gongji/domain"
 )
 
 // SettlementCancel reverses a completed settlement (退费): the top-up is
@@ -13,10 +11,8 @@ import (
 // usage restored), newest payer first, and the fund's share cancelled;
 // then the settlement is marked cancelled. Every step is idempotent and
 // retried until it succeeds. Each refund tells its holder in the ledger
-// transaction; a cancellation started before ChangeNoticesInLedgerTx tells
-// them at the end instead.
+// transaction.
 func SettlementCancel(ctx workflow.Context, in CancelInput) error {
-	notifyAfterwards := workflow.GetVersion(ctx, ChangeNoticesInLedgerTx, workflow.DefaultVersion, noticesInLedgerTx) == workflow.DefaultVersion
 	actx := withActivityOptions(ctx)
 	ref := func(bindingID string) activities.StepRef {
 		return activities.StepRef{SettlementID: in.SettlementID, BindingID: bindingID, At: workflow.Now(ctx)}
@@ -33,18 +29,5 @@ func SettlementCancel(ctx workflow.Context, in CancelInput) error {
 		return err
 	}
 	rec := activities.CancelRecord{SettlementID: in.SettlementID, Reason: in.Reason, At: workflow.Now(ctx)}
-	if err := workflow.ExecuteActivity(actx, settlementActivities.MarkCancelled, rec).Get(ctx, nil); err != nil {
-		return err
-	}
-	if !notifyAfterwards {
-		return nil
-	}
-	for _, p := range in.Payers {
-		n := activities.PayerNotice{SettlementID: in.SettlementID, BindingID: p.BindingID, Kind: domain.NoticeSharedAccountRefunded,
-			DedupKey: db.PayerNoticeKey(in.SettlementID, "refund", p.BindingID)}
-		if err := workflow.ExecuteActivity(withNotifyOptions(ctx), settlementActivities.NotifyPayer, n).Get(ctx, nil); err != nil {
-			workflow.GetLogger(ctx).Warn("refund notice not delivered", "binding_id", p.BindingID, "error", err)
-		}
-	}
-	return nil
+	return workflow.ExecuteActivity(actx, settlementActivities.MarkCancelled, rec).Get(ctx, nil)
 }
