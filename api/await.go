@@ -1,6 +1,7 @@
 package api
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -8,10 +9,26 @@ import (
 	"gongji/domain"
 )
 
-// awaitFinal re-reads a resource every 50 ms until load says it is final
-// or wait has passed, and returns it as it then stands.
+// Re-reads of the requests waiting in awaitFinal share one budget: each
+// waits pollEvery × (requests waiting) between reads, at most maxPoll, so
+// a lone request sees its result within pollEvery while many together
+// read the database about 1/pollEvery times a second instead of each
+// 20 times a second (which, at 32 waiting settlements, starved the
+// worker's own database steps).
+const (
+	pollEvery = 20 * time.Millisecond
+	maxPoll   = 400 * time.Millisecond
+)
+
+// awaiting counts the requests in awaitFinal.
+var awaiting atomic.Int64
+
+// awaitFinal re-reads a resource until load says it is final or wait has
+// passed, and returns it as it then stands.
 func awaitFinal[T any](c *gin.Context, wait time.Duration, load func() (T, bool, error)) (T, bool, error) {
 	deadline := time.Now().Add(wait)
+	awaiting.Add(1)
+	defer awaiting.Add(-1)
 	for {
 		v, final, err := load()
 		if err != nil || final || time.Now().After(deadline) {
@@ -20,7 +37,7 @@ func awaitFinal[T any](c *gin.Context, wait time.Duration, load func() (T, bool,
 		select {
 		case <-c.Request.Context().Done():
 			return v, false, domain.Errorf(domain.CodeUnavailable, "the request was cancelled")
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(min(pollEvery*time.Duration(awaiting.Load()), maxPoll)):
 		}
 	}
 }
