@@ -18,6 +18,9 @@ import (
 	"gongji/workflows"
 )
 
+// taskWorkers is the dev server's timer and transfer task concurrency.
+const taskWorkers = 16
+
 // devServer is a Temporal dev server run as a child process.
 type devServer struct {
 	cmd    *exec.Cmd
@@ -43,7 +46,15 @@ func startDevServer(ctx context.Context, cli string, dbFile bool) (*devServer, e
 	args := []string{"server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--log-level", "error",
 		"--search-attribute", workflows.BindingStatusKey.GetName() + "=Keyword",
-		"--search-attribute", workflows.BindingRelationKey.GetName() + "=Keyword"}
+		"--search-attribute", workflows.BindingRelationKey.GetName() + "=Keyword",
+		// The dev server has one history shard whose SQLite store takes one
+		// operation at a time, each given 5 s (history.shardIOTimeout). With
+		// the default 512 timer and transfer task workers, a batch of
+		// thousands of timers firing together queues past that timeout,
+		// fails and retries, and expiries crawl at under one a second.
+		// Fewer workers keep every operation within its timeout.
+		"--dynamic-config-value", "history.timerProcessorSchedulerWorkerCount=" + strconv.Itoa(taskWorkers),
+		"--dynamic-config-value", "history.transferProcessorSchedulerWorkerCount=" + strconv.Itoa(taskWorkers)}
 	if dbFile {
 		s.dbFile = filepath.Join(dir, "temporal.db")
 		// A benchmark's state need not survive a crash: no fsync per write.
