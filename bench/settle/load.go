@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"gongji/db"
 	"gongji/domain"
@@ -90,9 +90,10 @@ func loadFamilies(ctx context.Context, store *db.Store, n int, today domain.Date
 	return fams, nil
 }
 
-// copyRows COPYs n rows made by row into table.
+// copyRows COPYs n rows made by row into table (names from this file,
+// not from input).
 func copyRows(ctx context.Context, tx *sqlx.Tx, table string, columns []string, n int, row func(i int) []any) error {
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+	stmt, err := tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(columns, ", ")+") FROM STDIN")
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", table, err)
 	}
