@@ -51,11 +51,14 @@ type Payer struct {
 	Holder    domain.IDNumber
 }
 
-// FindPayers lists the active bindings of the patient on the service date
-// in priority order and drops those whose holder cannot pay now (frozen,
-// in arrears, insurance not normal), recording each skip as a step.
+// FindPayers lists the bindings that already paid for the settlement, then
+// the other active bindings of the patient on the service date in
+// priority order, and drops those whose holder cannot pay now (frozen, in
+// arrears, insurance not normal), recording each skip as a step. Asked
+// again (a local activity whose answer was lost runs again) it still names
+// every binding that took money.
 func (a *Settlements) FindPayers(ctx context.Context, q PayersQuery) ([]Payer, error) {
-	candidates, err := a.Store.ActiveBindingsFor(ctx, q.Patient, q.ServiceDate)
+	candidates, err := a.Store.PayersFor(ctx, q.SettlementID, q.Patient, q.ServiceDate)
 	if err != nil {
 		return nil, err
 	}

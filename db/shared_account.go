@@ -19,11 +19,17 @@ type PayerCandidate struct {
 	Arrears     bool            `db:"arrears"`
 	AccountOpen bool            `db:"account_open"`
 	Frozen      bool            `db:"frozen"`
+	// Paid is set when the binding already paid for the settlement asked
+	// about (PayersFor); it is then listed whatever it reads now.
+	Paid bool `db:"paid"`
 }
 
-// SkipReason says why a holder cannot pay now, or "" when they can.
+// SkipReason says why a holder cannot pay now, or "" when they can (or
+// already did for this settlement).
 func (p PayerCandidate) SkipReason() domain.Code {
 	switch {
+	case p.Paid:
+		return ""
 	case p.Status != string(domain.EnrolmentNormal):
 		return domain.CodeHolderInsuranceNotNormal
 	case p.Arrears:
@@ -40,18 +46,29 @@ func (p PayerCandidate) SkipReason() domain.Code {
 // date, in the patient's priority order (bindings the patient did not
 // order follow, oldest first).
 func (s *Store) ActiveBindingsFor(ctx context.Context, patient domain.IDNumber, on domain.Date) ([]PayerCandidate, error) {
+	return s.PayersFor(ctx, "", patient, on)
+}
+
+// PayersFor is ActiveBindingsFor for one settlement: the bindings that
+// already paid for it come first, in the order they paid, whatever their
+// status now, then the other active ones. Asked again after a lost answer
+// (a local activity run again), it names every binding that took money, so
+// the saga learns of, and can refund, each debit.
+func (s *Store) PayersFor(ctx context.Context, settlementID string, patient domain.IDNumber, on domain.Date) ([]PayerCandidate, error) {
 	const q = `
 		SELECT b.id, b.holder_id_number, COALESCE(e.status, '') AS enrolment_status, COALESCE(e.arrears, false) AS arrears,
-			a.id_number IS NOT NULL AS account_open, COALESCE(a.status = 'frozen', false) AS frozen
+			a.id_number IS NOT NULL AS account_open, COALESCE(a.status = 'frozen', false) AS frozen,
+			sp.binding_id IS NOT NULL AS paid
 		FROM bindings b
 		LEFT JOIN enrolments e ON e.id_number = b.holder_id_number
 		LEFT JOIN accounts a ON a.id_number = b.holder_id_number
 		LEFT JOIN beneficiary_priorities p ON p.binding_id = b.id
-		WHERE b.beneficiary_id_number = $1 AND b.status = 'active'
-			AND b.valid_from <= $2 AND (b.valid_until IS NULL OR b.valid_until >= $2)
-		ORDER BY p.position NULLS LAST, b.requested_at, b.id`
+		LEFT JOIN settlement_payers sp ON sp.settlement_id = $3 AND sp.binding_id = b.id
+		WHERE b.beneficiary_id_number = $1 AND (sp.binding_id IS NOT NULL OR (b.status = 'active'
+			AND b.valid_from <= $2 AND (b.valid_until IS NULL OR b.valid_until >= $2)))
+		ORDER BY sp.position NULLS LAST, p.position NULLS LAST, b.requested_at, b.id`
 	var out []PayerCandidate
-	err := s.db.SelectContext(ctx, &out, q, patient, on)
+	err := s.db.SelectContext(ctx, &out, q, patient, on, settlementID)
 	return out, err
 }
 

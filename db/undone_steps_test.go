@@ -2,7 +2,9 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"gongji/db"
 	"gongji/domain"
@@ -51,5 +53,51 @@ func TestRecordTopup_AfterItsRefund_IsRefused(t *testing.T) {
 	got, ok, err := s.TopupOf(ctx, st.ID)
 	if err != nil || !ok || !got.Refunded {
 		t.Fatalf("TopupOf = %+v, %v, %v; want the refunded top-up", got, ok, err)
+	}
+}
+
+func TestPayersFor_BindingsThatPaidComeFirstWhateverTheyReadNow(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	child := resident(t, s)
+	inst := institution(t, s)
+	first := employeeWithAccount(t, s, "100.00")
+	second := employeeWithAccount(t, s, "100.00")
+	older := activeBinding(t, s, first, child, domain.Terms{}, t0)
+	newer := activeBinding(t, s, second, child, domain.Terms{}, t0.Add(time.Hour))
+	st := settlementRow(t, s, inst, child, serviceDate, "300.00")
+
+	// The newer binding paid (the child had named it first); then the
+	// child's order went away and the binding ended.
+	d := db.Debit{SettlementID: st.ID, BindingID: newer, Patient: child, Institution: inst,
+		Owed: domain.MustAmount("30.00"), Position: 0, At: st0, Year: serviceDate.Year}
+	debit(t, s, d, "30.00")
+	if _, err := s.DB().ExecContext(ctx, `UPDATE bindings SET status = 'unbound' WHERE id = $1`, newer); err != nil {
+		t.Fatal(err)
+	}
+
+	ids := func(cs []db.PayerCandidate) (out []string) {
+		for _, c := range cs {
+			if c.SkipReason() != "" {
+				t.Errorf("%s would be skipped: %s", c.BindingID, c.SkipReason())
+			}
+			out = append(out, c.BindingID)
+		}
+		return out
+	}
+	got, err := s.PayersFor(ctx, st.ID, child, serviceDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{newer, older}; fmt.Sprint(ids(got)) != fmt.Sprint(want) {
+		t.Fatalf("PayersFor = %v, want the binding that paid first %v", ids(got), want)
+	}
+	// Another settlement, and the eligibility check, see active bindings only.
+	other := settlementRow(t, s, inst, child, serviceDate, "10.00")
+	if got, err = s.PayersFor(ctx, other.ID, child, serviceDate); err != nil || fmt.Sprint(ids(got)) != fmt.Sprint([]string{older}) {
+		t.Fatalf("PayersFor(another settlement) = %v, %v; want [%s]", ids(got), err, older)
+	}
+	if got, err = s.ActiveBindingsFor(ctx, child, serviceDate); err != nil || fmt.Sprint(ids(got)) != fmt.Sprint([]string{older}) {
+		t.Fatalf("ActiveBindingsFor = %v, %v; want [%s]", ids(got), err, older)
 	}
 }

@@ -246,11 +246,24 @@ func (s *settlementSaga) chargeCard(ctx workflow.Context, token string) error {
 	return businessError(domain.Errorf(domain.CodeCardUnavailable, "the card gateway did not answer; the charge was reversed, try again or take cash"))
 }
 
+// recordTopup books the top-up. A card top-up follows a charge already in
+// the history and is booked by a local activity. A cash top-up is decided
+// by the update that brings it, in a workflow task that a worker crash can
+// lose (the update is then delivered again, perhaps after the timeout has
+// fired): it is booked by an activity, whose scheduling is recorded with
+// the update's acceptance, because a local activity's booking would
+// outlive the lost task and the saga might go on to reverse.
 func (s *settlementSaga) recordTopup(ctx workflow.Context, t db.Topup) error {
 	t.SettlementID = s.in.SettlementID
 	t.Amount = s.st.TopupDue
 	rec := activities.TopupRecord{Topup: t, At: workflow.Now(ctx)}
-	if err := workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.RecordTopup, rec).Get(ctx, nil); err != nil {
+	var booked workflow.Future
+	if t.Method == string(domain.TopupCash) {
+		booked = workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.RecordTopup, rec)
+	} else {
+		booked = workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.RecordTopup, rec)
+	}
+	if err := booked.Get(ctx, nil); err != nil {
 		return err
 	}
 	s.st.TopupPay = s.st.TopupDue
