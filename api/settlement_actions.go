@@ -80,7 +80,7 @@ func (s *server) postTopup(c *gin.Context) error {
 	if err := settlementError(err); err != nil {
 		return err
 	}
-	return s.respondSettlementWhenSettled(c, st.ID)
+	return s.respondSettlementWhenSettled(c, st.ID, nil)
 }
 
 type cancelRequestBody struct {

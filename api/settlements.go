@@ -153,6 +153,7 @@ func (s *server) postSettlement(c *gin.Context) error {
 		return domain.Errorf(domain.CodeSettlementConflict, "visit %s was already settled with another request", req.VisitNo).
 			WithDetails(map[string]any{"settlement_id": st.ID})
 	}
+	var run client.WorkflowRun
 	// A settlement that has not ended has its saga started again: a no-op
 	// while its run is alive, a fresh run (every step idempotent on the
 	// settlement id) if the last one failed, was terminated or never began.
@@ -162,11 +163,11 @@ func (s *server) postSettlement(c *gin.Context) error {
 			MedicalType: req.MedicalType, ServiceDate: req.ServiceDate, Total: total, Medical: medical, NonMedical: nonMedical,
 			UseFamilyAccount: req.UseFamilyAccount, TopupMethod: req.TopupMethod, CardToken: req.CardToken, TopupTimeout: s.topupTimeout,
 		}
-		if err := s.startSettlement(c, in, req.VisitNo); err != nil {
+		if run, err = s.startSettlement(c, in, req.VisitNo); err != nil {
 			return err
 		}
 	}
-	return s.respondSettlementWhenSettled(c, st.ID)
+	return s.respondSettlementWhenSettled(c, st.ID, run)
 }
 
 // checkSettlementRules refuses a settlement as a whole, before anything is
@@ -205,24 +206,43 @@ func (s *server) checkSettlementRules(ctx context.Context, code domain.Instituti
 	return patient, nil
 }
 
-func (s *server) startSettlement(c *gin.Context, in workflows.SettlementInput, visitNo string) error {
-	_, err := s.temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{
+// startSettlement starts the saga, or finds its run alive, and returns the
+// run; nil when its last run has already closed.
+func (s *server) startSettlement(c *gin.Context, in workflows.SettlementInput, visitNo string) (client.WorkflowRun, error) {
+	run, err := s.temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{
 		ID:                    workflows.SettlementWorkflowID(in.Institution, visitNo),
 		TaskQueue:             s.taskQueue,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		// Where a worker shares this client (gongji dev), the first
+		// workflow task comes back with the start instead of a trip
+		// through the task queue.
+		EnableEagerStart: true,
 	}, workflows.Settlement, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
+	switch {
+	case errors.As(err, &started):
+		return nil, nil
+	case err != nil:
 		logger(c).Error("start settlement workflow", "settlement_id", in.SettlementID, "error", err)
-		return domain.Errorf(domain.CodeUnavailable, "the workflow service is unavailable; send the same request again")
+		return nil, domain.Errorf(domain.CodeUnavailable, "the workflow service is unavailable; send the same request again")
 	}
-	return nil
+	return run, nil
 }
 
 // respondSettlementWhenSettled answers 200 once the settlement is final,
-// or 202 with Location if it is still running after settleWait.
-func (s *server) respondSettlementWhenSettled(c *gin.Context, id string) error {
-	st, final, err := awaitFinal(c, settleWait, func() (db.Settlement, bool, error) {
+// or 202 with Location if it is still running after settleWait. Given the
+// saga's run, it first waits for the run to end on the Temporal server (a
+// long poll that wakes the moment the run closes, with no database reads
+// meanwhile); then, or without a run, it re-reads the database until the
+// deadline.
+func (s *server) respondSettlementWhenSettled(c *gin.Context, id string, run client.WorkflowRun) error {
+	deadline := time.Now().Add(settleWait)
+	if run != nil {
+		ctx, cancel := context.WithDeadline(c, deadline)
+		_ = run.Get(ctx, nil)
+		cancel()
+	}
+	st, final, err := awaitFinal(c, time.Until(deadline), func() (db.Settlement, bool, error) {
 		st, err := s.store.Settlement(c, id)
 		return st, st.Status.IsFinal(), err
 	})
