@@ -51,13 +51,17 @@ func decodeJSON(c *gin.Context, dst any) error {
 	return exactFields(body, dst)
 }
 
-// exactFields refuses keys that encoding/json matched to a field only
-// case-insensitively ("NAME" for "name"), at any depth: the contract's
-// names are exact.
+// exactFields refuses a body that is not an object (encoding/json
+// decodes null into a struct as nothing) and keys that encoding/json
+// matched to a field only case-insensitively ("NAME" for "name"), at any
+// depth: the contract's names are exact.
 func exactFields(body []byte, dst any) error {
 	var v any
 	if json.Unmarshal(body, &v) != nil {
 		return nil
+	}
+	if _, isObject := v.(map[string]any); !isObject {
+		return domain.Errorf(domain.CodeInvalidRequest, "the body must be a JSON object")
 	}
 	return exactKeys(v, reflect.TypeOf(dst))
 }

@@ -174,10 +174,14 @@ func checkExactNames(t *testing.T, r jsonRequest, body []byte) {
 			}
 		}
 	}
+	obj, isObject := v.(map[string]any)
+	if !isObject {
+		t.Fatalf("%s: accepted %s, which is not a JSON object", r.route, body)
+	}
 	if _, raw := r.newDTO().(*patchBindingRequest); raw {
 		// Its fields are raw JSON, read by mergeTerms: only the top level
 		// is the decoder's.
-		for k := range v.(map[string]any) {
+		for k := range obj {
 			if !names[k] {
 				t.Fatalf("%s: accepted %s with the key %q", r.route, body, k)
 			}

@@ -524,6 +524,7 @@ func (m *malformedAPI) bodyCases(route string, valid map[string]any, required []
 	add("body cut short", body[:len(body)/2], "", 400, domain.CodeInvalidRequest)
 	add("body is an array", "["+body+"]", "", 400, domain.CodeInvalidRequest)
 	add("body is an SQL string", `"`+sqlText+`"`, "", 400, domain.CodeInvalidRequest)
+	add("body is null", "null", "", 400, domain.CodeInvalidRequest)
 	add("two JSON values", body+body, "", 400, domain.CodeInvalidRequest)
 	add("body is not UTF-8", "{\"\xff\xfe\":1,"+rest, "", 400, domain.CodeInvalidRequest)
 	add("nested 20000 deep", `{"x":`+strings.Repeat("[", 20_000)+strings.Repeat("]", 20_000)+"}", "", 400, domain.CodeInvalidRequest)
