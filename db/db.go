@@ -22,7 +22,7 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	conn.SetMaxOpenConns(20)
-	conn.SetMaxIdleConns(10)
+	conn.SetMaxIdleConns(20)
 	conn.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -44,7 +44,7 @@ func BuiltinDeps(store *db.Store, faults *external.Faults) Deps {
 // New returns a worker for the task queue with every workflow and activity
 // registered; start it with Run or Start.
 func New(c client.Client, taskQueue string, d Deps) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{MaxConcurrentWorkflowTaskPollers: 4, MaxConcurrentActivityTaskPollers: 4})
 	Register(w, d)
 	return w
 }

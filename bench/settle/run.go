@@ -88,7 +88,7 @@ func run(ctx context.Context, p params) error {
 
 	runID := runLabel()
 	st := &settler{
-		base: "http://" + ln.Addr().String(), token: token, families: families, today: today, run: runID, poll: 20 * time.Millisecond,
+		base: "http://" + ln.Addr().String(), token: token, families: families, today: today, run: runID,
 		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}},
 	}
 	floorA, err := newSQLFloor(ctx, store, families, today, runID)
