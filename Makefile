@@ -29,14 +29,16 @@ test: bin/temporal ## go test ./... (starts a throwaway PostgreSQL if none is ru
 test-chaos: bin/temporal ## long fault-injection run (worker kills, Temporal restarts, PG terminations) with its report; CHAOS_FLAGS="-chaos.seed=N"
 	GO_TEST_PKGS='./chaos -chaos.long=true $(CHAOS_FLAGS)' GO_TEST_FLAGS='-v -run ^TestChaos$$' TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh
 
-# FUZZTIME is how long `make fuzz` runs each target; FUZZ_TARGETS are package:FuzzName.
+# FUZZTIME is how long `make fuzz` runs each target; FUZZ_TARGETS are package:FuzzName. One
+# worker each: an api worker starts its own Temporal dev server in TestMain, and with two the
+# run has hung at its end.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./domain:FuzzParseIDNumber ./domain:FuzzParseAmount ./api:FuzzDecodeJSONRequest
 
 fuzz: bin/temporal ## run each fuzz target for FUZZTIME (default 30s), one after another
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz: $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
-		GO_TEST_PKGS=$${t%%:*} GO_TEST_FLAGS="-run=^$$ -fuzz=^$${t#*:}$$ -fuzztime=$(FUZZTIME) -timeout=0" \
+		GO_TEST_PKGS=$${t%%:*} GO_TEST_FLAGS="-run=^$$ -fuzz=^$${t#*:}$$ -fuzztime=$(FUZZTIME) -parallel=1 -timeout=0" \
 			TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh || exit 1; \
 	done
 
