@@ -174,6 +174,8 @@ var malformedRoutes = map[string]malformedRoute{
 			{"cert_type", sqlText, domain.CodeInvalidEnumValue},
 			{"topup", map[string]any{"method": "cash", "Card_Token": "tok"}, domain.CodeInvalidRequest},
 			{"topup", map[string]any{"method": 1}, domain.CodeInvalidRequest},
+			{"topup", map[string]any{"method": "bank_card", "card_token": sqlText}, domain.CodeInvalidRequest},
+			{"topup", map[string]any{"method": "bank_card", "card_token": "tok_\u0000"}, domain.CodeInvalidRequest},
 			{"items", map[string]any{}, domain.CodeInvalidRequest},
 			{"items", []any{"D001"}, domain.CodeInvalidRequest},
 			{"items", malformedItems(domain.MaxBillItems + 1), domain.CodeInvalidRequest},
@@ -198,6 +200,8 @@ var malformedRoutes = map[string]malformedRoute{
 			{"method", "bank_card", domain.CodeInvalidRequest}, // without a card_token
 			{"amount", "30.5e0", domain.CodeInvalidAmount},
 			{"receipt_no", sqlText, domain.CodeInvalidRequest},
+			{"card_token", sqlText, domain.CodeInvalidRequest},
+			{"card_token", "tok_\u0000", domain.CodeInvalidRequest},
 		},
 	},
 	"POST /v1/settlements/:settlement_id/cancel": {

@@ -51,6 +51,11 @@ func (s *server) postTopup(c *gin.Context) error {
 			return err
 		}
 	}
+	if body.CardToken != "" {
+		if err := domain.ValidateCardToken(body.CardToken); err != nil {
+			return err
+		}
+	}
 	if body.ReceiptNo != "" && domain.ValidateReference(body.ReceiptNo) != nil {
 		return domain.Errorf(domain.CodeInvalidRequest, "receipt_no must be 1 to 64 letters, digits or -._:").
 			WithDetails(map[string]any{"field": "receipt_no"})

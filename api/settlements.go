@@ -90,6 +90,11 @@ func (s *server) parseSettlement(c *gin.Context) (settlementRequest, error) {
 	if out.TopupMethod, err = domain.ParseTopupMethod(*req.Topup.Method); err != nil {
 		return settlementRequest{}, err
 	}
+	if out.CardToken != "" {
+		if err := domain.ValidateCardToken(out.CardToken); err != nil {
+			return settlementRequest{}, err
+		}
+	}
 	for _, it := range req.Items {
 		if err := requireFields(field{"items.code", it.Code != nil}, field{"items.name", it.Name != nil},
 			field{"items.category", it.Category != nil}, field{"items.amount", it.Amount != nil}); err != nil {

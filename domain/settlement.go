@@ -157,6 +157,18 @@ func ValidateVisitNo(s string) error {
 	return nil
 }
 
+// ValidateCardToken checks a bank-card token from the counter's terminal:
+// 1 to 128 letters, digits or -._: (a gateway's token, never a card
+// number's free text; it is stored with the charge).
+func ValidateCardToken(token string) error {
+	if !cardTokenPattern.MatchString(token) {
+		return Errorf(CodeInvalidRequest, "card_token must be 1 to 128 letters, digits or -._:").WithDetails(map[string]any{"field": "card_token"})
+	}
+	return nil
+}
+
+var cardTokenPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
 // SettlementStatus is where a settlement stands.
 type SettlementStatus string
 
