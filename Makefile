@@ -38,7 +38,7 @@ FUZZ_TARGETS := ./domain:FuzzParseIDNumber ./domain:FuzzParseAmount ./api:FuzzDe
 fuzz: bin/temporal ## run each fuzz target for FUZZTIME (default 30s), one after another
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz: $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
-		GO_TEST_PKGS=$${t%%:*} GO_TEST_FLAGS="-run=^$$ -fuzz=^$${t#*:}$$ -fuzztime=$(FUZZTIME) -parallel=1 -timeout=0" \
+		GO_TEST_PKGS=$${t%%:*} GO_TEST_FLAGS="-run=^$$ -fuzz=^$${t#*:}$$ -fuzztime=$(FUZZTIME) -timeout=0" \
 			TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh || exit 1; \
 	done
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -30,6 +31,12 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 // run starts a Temporal dev server, creates the package's database and
 // runs a worker with the real activities against both.
 func run(m *testing.M) int {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		// A fuzzing worker runs only the fuzz target, which needs neither
+		// Temporal nor PostgreSQL; a killed worker must leave no server.
+		return m.Run()
+	}
 	ctx := context.Background()
 	srv, err := temporaltest.Start(ctx)
 	if err != nil {
