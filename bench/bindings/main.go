@@ -41,7 +41,7 @@ func main() {
 	flag.IntVar(&p.N, "n", 10000, "bindings (and workflows) to start")
 	flag.IntVar(&p.Concurrency, "concurrency", 32, "workflow starts in flight at once")
 	flag.IntVar(&p.StickyCache, "sticky-cache", 0, "worker sticky workflow cache size (0: the SDK default)")
-	flag.IntVar(&p.Pollers, "pollers", 0, "workflow and activity task pollers each (0: the SDK default, as `gongji worker`)")
+	flag.IntVar(&p.Pollers, "pollers", 0, "workflow and activity task pollers each (0: as `gongji worker`)")
 	flag.DurationVar(&p.ExpireIn, "expire-in", 0, "due instant of every expiry, from the first start (0: 90s + 6ms per binding)")
 	flag.DurationVar(&p.ExpiryTimeout, "expiry-timeout", 20*time.Minute, "give up when not all have expired this long after the due instant")
 	flag.StringVar(&p.Postgres, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",

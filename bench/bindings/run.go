@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"gongji/db"
@@ -100,11 +101,7 @@ func run(ctx context.Context, p params) error {
 	if p.StickyCache > 0 {
 		sdkworker.SetStickyWorkflowCacheSize(p.StickyCache)
 	}
-	// As worker.New, with the pollers given on the command line.
-	w := sdkworker.New(tc, taskQueue, sdkworker.Options{
-		MaxConcurrentWorkflowTaskPollers: p.Pollers, MaxConcurrentActivityTaskPollers: p.Pollers,
-	})
-	worker.Register(w, worker.BuiltinDeps(db.NewStore(conn), nil))
+	w := newWorker(tc, taskQueue, worker.BuiltinDeps(db.NewStore(conn), nil), p.Pollers)
 	if err := w.Start(); err != nil {
 		return err
 	}
@@ -139,6 +136,19 @@ func run(ctx context.Context, p params) error {
 	r.ServerDBMiB = srv.dbFileMiB()
 	report(os.Stdout, r)
 	return writeJSON(p.Out, r)
+}
+
+// newWorker is the worker as `gongji worker` runs it, or with the given
+// number of pollers of each kind.
+func newWorker(c client.Client, queue string, deps worker.Deps, pollers int) sdkworker.Worker {
+	if pollers == 0 {
+		return worker.New(c, queue, deps)
+	}
+	w := sdkworker.New(c, queue, sdkworker.Options{
+		MaxConcurrentWorkflowTaskPollers: pollers, MaxConcurrentActivityTaskPollers: pollers,
+	})
+	worker.Register(w, deps)
+	return w
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {
