@@ -310,10 +310,6 @@ func TestRefundSharedAccount_RestoresBalanceAndUsageOnce(t *testing.T) {
 	if len(got.Payers) != 1 || !got.Payers[0].Refunded {
 		t.Fatalf("payers = %+v, want one refunded", got.Payers)
 	}
-
-	// A retried debit after the refund takes nothing more.
-	debit(t, s, f.debit(f.st, "120.00"), "120.00")
-	assertAmount(t, "holder balance after a late retry", balanceOf(t, s, f.holder), "500.00")
 	assertLedgerWhole(t, s)
 }
 
