@@ -857,8 +857,45 @@ func checkDockerignore(src string) []string {
 	return problems
 }
 
+// checkTemporalEagerActivities wants the Temporal server to read a dynamic
+// config file, mounted from this repository, that enables eager activity
+// execution, as the dev servers of `make run` and the tests do.
+func checkTemporalEagerActivities(c *composeFile) []string {
+	tp, ok := c.Services["temporal"]
+	if !ok {
+		return []string{`service "temporal" is missing`}
+	}
+	path := tp.Environment["DYNAMIC_CONFIG_FILE_PATH"]
+	if path == "" {
+		return []string{"temporal does not set DYNAMIC_CONFIG_FILE_PATH"}
+	}
+	target := "/etc/temporal/" + path
+	i := slices.IndexFunc(tp.Volumes, func(v volumeMount) bool { return v.Target == target })
+	if i < 0 {
+		return []string{"temporal mounts nothing at " + target}
+	}
+	data, err := os.ReadFile(tp.Volumes[i].Source)
+	if err != nil {
+		return []string{fmt.Sprintf("temporal's dynamic config %s cannot be read: %v", tp.Volumes[i].Source, err)}
+	}
+	var cfg map[string][]struct {
+		Value any `yaml:"value"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return []string{fmt.Sprintf("temporal's dynamic config is not YAML: %v", err)}
+	}
+	if v := cfg["system.enableActivityEagerExecution"]; len(v) != 1 || v[0].Value != true {
+		return []string{"temporal's dynamic config does not enable system.enableActivityEagerExecution"}
+	}
+	return nil
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests against the real files.
+
+func TestCompose_TemporalRunsEagerActivities(t *testing.T) {
+	reportProblems(t, checkTemporalEagerActivities(loadCompose(t)))
+}
 
 func TestCompose_DefinesRequiredServices(t *testing.T) {
 	reportProblems(t, checkRequiredServices(loadCompose(t)))
@@ -957,6 +994,11 @@ func TestCompose_ChecksRejectBrokenConfigs(t *testing.T) {
 			c.Services["temporal"].DependsOn = dependsOn{"postgres": "service_started"}
 		}},
 		{"temporal image not a server", checkTemporalPostgresPersistence, func(c *composeFile) { c.Services["temporal"].Image = "busybox:1.36" }},
+		{"temporal without dynamic config", checkTemporalEagerActivities, func(c *composeFile) { unsetEnv(c, "temporal", "DYNAMIC_CONFIG_FILE_PATH") }},
+		{"temporal dynamic config not mounted", checkTemporalEagerActivities, func(c *composeFile) { c.Services["temporal"].Volumes = nil }},
+		{"temporal dynamic config missing", checkTemporalEagerActivities, func(c *composeFile) {
+			c.Services["temporal"].Volumes = []volumeMount{{Source: "./deploy/nope.yaml", Target: "/etc/temporal/config/dynamicconfig/gongji.yaml"}}
+		}},
 		{"depends on undefined service", checkDependsOnTargetsExist, func(c *composeFile) { c.Services["api"].DependsOn = dependsOn{"redis": "service_started"} }},
 		{"waits for healthy service without healthcheck", checkDependsOnTargetsExist, func(c *composeFile) {
 			c.Services["api"].DependsOn = dependsOn{"temporal-ui": "service_healthy"}

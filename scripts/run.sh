@@ -84,6 +84,7 @@ else
 	say "starting the Temporal dev server (log: $DATA/temporal.log)"
 	"$TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$t_port" --ui-port "$t_ui_port" \
 		--db-filename "$DATA/temporal.db" --log-level warn \
+		--dynamic-config-value system.enableActivityEagerExecution=true \
 		--namespace "${TEMPORAL_NAMESPACE:-default}" >"$DATA/temporal.log" 2>&1 </dev/null &
 	temporal_pid=$!
 	for ((i = 0; ; i++)); do

@@ -45,6 +45,12 @@ func CLIPath() (string, error) {
 	}
 }
 
+// DevServerArgs are the dynamic settings gongji's dev servers run with (the
+// tests', the benches' and `make run`'s): eager activity execution, off by
+// default, lets a worker that schedules an activity run it at once instead
+// of fetching it through the task queue.
+var DevServerArgs = []string{"--dynamic-config-value", "system.enableActivityEagerExecution=true"}
+
 // Start runs a dev server on a free port with an in-memory store and
 // returns it; stop it with Stop. Its client logs nothing.
 func Start(ctx context.Context) (*testsuite.DevServer, error) {
@@ -58,5 +64,6 @@ func Start(ctx context.Context) (*testsuite.DevServer, error) {
 		ClientOptions: &client.Options{Logger: log.NewStructuredLogger(slog.New(slog.DiscardHandler))},
 		Stdout:        io.Discard,
 		Stderr:        io.Discard,
+		ExtraArgs:     DevServerArgs,
 	})
 }
