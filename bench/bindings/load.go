@@ -2,61 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"gongji/db"
 	"gongji/domain"
 )
-
-// createDatabase makes a fresh migrated database gongji_bench_<random> on
-// the server of serverURL; drop removes it.
-func createDatabase(ctx context.Context, serverURL string) (dbURL string, drop func(), err error) {
-	u, err := url.Parse(serverURL)
-	if err != nil {
-		return "", nil, fmt.Errorf("-postgres: %w", err)
-	}
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
-	name := "gongji_bench_" + hex.EncodeToString(suffix)
-	u.Path = "/" + name
-	dbURL = u.String()
-	if err := db.EnsureDatabase(ctx, dbURL); err != nil {
-		return "", nil, err
-	}
-	admin := *u
-	admin.Path = "/postgres"
-	drop = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := db.Open(ctx, admin.String())
-		if err != nil {
-			say("could not drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)"); err != nil {
-			say("could not drop database %s: %v", name, err)
-		}
-	}
-	conn, err := db.Open(ctx, dbURL)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	defer conn.Close()
-	if _, err := db.Migrate(ctx, conn.DB); err != nil {
-		drop()
-		return "", nil, err
-	}
-	return dbURL, drop, nil
-}
 
 // family is one loaded binding: a holder with an employee account and a
 // child bound to it.

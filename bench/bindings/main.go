@@ -23,6 +23,7 @@ import (
 // params are the bench's settings, as given on the command line.
 type params struct {
 	N             int           `json:"n"`
+	Batch         int           `json:"expiring_batch"`
 	Concurrency   int           `json:"start_concurrency"`
 	StickyCache   int           `json:"sticky_cache_size"`
 	Pollers       int           `json:"pollers"`
@@ -39,6 +40,7 @@ type params struct {
 func main() {
 	var p params
 	flag.IntVar(&p.N, "n", 10000, "bindings (and workflows) to start")
+	flag.IntVar(&p.Batch, "batch", 0, "how many of the bindings expire together at the due instant; the others a year later (0: all)")
 	flag.IntVar(&p.Concurrency, "concurrency", 32, "workflow starts in flight at once")
 	flag.IntVar(&p.StickyCache, "sticky-cache", 0, "worker sticky workflow cache size (0: the SDK default)")
 	flag.IntVar(&p.Pollers, "pollers", 0, "workflow and activity task pollers each (0: as `gongji worker`)")
@@ -51,9 +53,12 @@ func main() {
 	flag.StringVar(&p.Label, "label", "", "what this run measures; stored in the JSON")
 	flag.StringVar(&p.Out, "out", "bench/results", "directory for the JSON result")
 	flag.Parse()
-	if p.N < 1 || p.Concurrency < 1 || p.StickyCache < 0 || p.Pollers < 0 {
-		fmt.Fprintln(os.Stderr, "bindings:", errors.New("-n and -concurrency must be positive, -sticky-cache and -pollers not negative"))
+	if p.N < 1 || p.Concurrency < 1 || p.StickyCache < 0 || p.Pollers < 0 || p.Batch < 0 || p.Batch > p.N {
+		fmt.Fprintln(os.Stderr, "bindings:", errors.New("-n and -concurrency must be positive, -sticky-cache and -pollers not negative, -batch at most -n"))
 		os.Exit(2)
+	}
+	if p.Batch == 0 {
+		p.Batch = p.N
 	}
 	if p.ExpireIn == 0 {
 		p.ExpireIn = 90*time.Second + time.Duration(p.N)*6*time.Millisecond

@@ -13,6 +13,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"gongji/db"
+	"gongji/db/dbtest"
 	"gongji/domain"
 	"gongji/worker"
 )
@@ -69,7 +70,7 @@ func run(ctx context.Context, p params) error {
 	}
 	defer tc.Close()
 
-	dbURL, drop, err := createDatabase(ctx, p.Postgres)
+	dbURL, drop, err := dbtest.CreateOn(ctx, p.Postgres)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
@@ -109,11 +110,17 @@ func run(ctx context.Context, p params) error {
 
 	due := time.Now().Add(p.ExpireIn).Truncate(time.Second)
 	r.DueAt = due.UTC()
-	say("starting %d workflows, %d at a time, all due to expire at %s", p.N, p.Concurrency, due.Format(time.TimeOnly))
-	took, err := startWorkflows(ctx, tc, taskQueue, fams, until, due, now, p.Concurrency)
+	say("starting %d workflows, %d at a time, %d of them due to expire at %s, the others a year later",
+		p.N, p.Concurrency, p.Batch, due.Format(time.TimeOnly))
+	took, err := startWorkflows(ctx, tc, taskQueue, fams[:p.Batch], until, due, now, p.Concurrency)
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
+	later, err := startWorkflows(ctx, tc, taskQueue, fams[p.Batch:], until, due.AddDate(1, 0, 0), now, p.Concurrency)
+	if err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	took += later
 	r.StartS, r.StartRate = took.Seconds(), float64(p.N)/took.Seconds()
 	snap("started")
 	r.IdleBeforeDueS = time.Until(due).Seconds()
@@ -125,7 +132,7 @@ func run(ctx context.Context, p params) error {
 	}
 	snap("waiting: all timers armed")
 
-	if err := awaitExpiry(ctx, conn, p.N, due, p.ExpiryTimeout); err != nil {
+	if err := awaitExpiry(ctx, conn, p.Batch, due, p.ExpiryTimeout); err != nil {
 		return err
 	}
 	snap("all expired")

@@ -45,10 +45,16 @@ func Run(m *testing.M, dbURL *string) int {
 	return m.Run()
 }
 
-// Create makes a fresh migrated database and returns its URL and a function
-// that drops it.
+// Create makes a fresh migrated database on AdminURL's server and returns
+// its URL and a function that drops it.
 func Create(ctx context.Context) (dbURL string, drop func(), err error) {
-	admin, err := db.Open(ctx, AdminURL())
+	return CreateOn(ctx, AdminURL())
+}
+
+// CreateOn is Create on the server of adminURL (a URL its user may create
+// databases with), e.g. the one a bench was pointed at.
+func CreateOn(ctx context.Context, adminURL string) (dbURL string, drop func(), err error) {
+	admin, err := db.Open(ctx, adminURL)
 	if err != nil {
 		return "", nil, err
 	}
@@ -63,7 +69,7 @@ func Create(ctx context.Context) (dbURL string, drop func(), err error) {
 		_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		admin.Close()
 	}
-	dbURL, err = withDatabase(AdminURL(), name)
+	dbURL, err = withDatabase(adminURL, name)
 	if err != nil {
 		drop()
 		return "", nil, err
