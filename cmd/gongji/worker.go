@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -26,7 +27,8 @@ func runWorker(ctx context.Context, _ []string) error {
 	})
 }
 
-// runWorkerUntil registers the search attributes, then polls the task
+// runWorkerUntil registers the search attributes (waiting for Temporal if
+// it is not up yet), then polls the task
 // queue until ctx ends. With GONGJI_WEBHOOK_URL set, the notices its
 // activities write are queued in the webhook outbox in the same
 // transaction, and a dispatcher delivers the outbox alongside.
@@ -34,7 +36,8 @@ func runWorkerUntil(ctx context.Context, cfg config.Config, log *slog.Logger, st
 	if err := cfg.RequireWebhookSecret(); err != nil {
 		return err
 	}
-	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+	ensure := func(ctx context.Context) error { return worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace) }
+	if err := retryUntilDone(ctx, log, "register search attributes", time.Second, 30*time.Second, ensure); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
