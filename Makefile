@@ -11,7 +11,7 @@ help: ## list the targets
 	@echo 'usage: make <target>'
 	@echo
 	@grep -E '^[a-zA-Z/_-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
 
 bin/temporal: ## build the temporal CLI used by run and test (once; slow the first time)
 	GOBIN=$(CURDIR)/bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
@@ -48,7 +48,7 @@ bench: bin/temporal ## settlement bench vs a SQL tx and an empty workflow (BENCH
 # N is how many bindings `make bench-bindings` starts; BINDINGS_FLAGS go to the bench (e.g. -pollers 4).
 N ?= 10000
 
-bench-bindings: bin/temporal ## N binding workflows (default 10000) expiring at once: start rate, memory, expiry lag
+bench-bindings: bin/temporal ## N binding workflows (default 10000; BINDINGS_FLAGS="-batch B" to expire only B together): start rate, memory, expiry lag
 	url=$$(scripts/postgres.sh select) && go run ./bench/bindings -n $(N) -temporal $(CURDIR)/bin/temporal -postgres "$$url" $(BINDINGS_FLAGS)
 
 bench-statement: ## statement pages (first, middle, last) at 1M ledger entries, and the deep page's plan
