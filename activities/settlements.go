@@ -96,9 +96,12 @@ type TopupDue struct {
 	Amount       domain.Amount
 }
 
-// AwaitTopup records that the settlement waits for a top-up.
-func (a *Settlements) AwaitTopup(ctx context.Context, t TopupDue) error {
-	return asActivityError(a.Store.SetAwaitingTopup(ctx, t.SettlementID, t.Amount))
+// AwaitTopup records that the settlement waits for a top-up and returns
+// zero, or returns the top-up an earlier run of the saga already booked;
+// see db.Store.AwaitTopup.
+func (a *Settlements) AwaitTopup(ctx context.Context, t TopupDue) (domain.Amount, error) {
+	booked, err := a.Store.AwaitTopup(ctx, t.SettlementID, t.Amount)
+	return booked, asActivityError(err)
 }
 
 // CardCharge asks the gateway to capture a top-up.

@@ -69,6 +69,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeSettlementNotFound:          http.StatusNotFound,
 	domain.CodeSettlementConflict:          http.StatusConflict,
 	domain.CodeSettlementWrongState:        http.StatusConflict,
+	domain.CodeSettlementAlreadyReversed:   http.StatusConflict,
 	domain.CodeTopupAmountMismatch:         http.StatusConflict,
 	domain.CodeTopupWindowClosed:           http.StatusConflict,
 	domain.CodeCardDeclined:                http.StatusUnprocessableEntity,

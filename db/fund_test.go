@@ -156,8 +156,8 @@ func TestCancelFund_RestoresUsageOnceAndIgnoresUnsettled(t *testing.T) {
 		t.Fatalf("%d fund cancellation steps, want 1", n)
 	}
 	// A settle repeated after the cancellation is refused and counts nothing.
-	if _, err := s.SettleFund(ctx, claim(first, "150.00")); domain.ErrorCode(err) != domain.CodeSettlementWrongState {
-		t.Fatalf("SettleFund after CancelFund: %v, want %s", err, domain.CodeSettlementWrongState)
+	if _, err := s.SettleFund(ctx, claim(first, "150.00")); domain.ErrorCode(err) != domain.CodeSettlementAlreadyReversed {
+		t.Fatalf("SettleFund after CancelFund: %v, want %s", err, domain.CodeSettlementAlreadyReversed)
 	}
 	assertUsage(t, s, patient, 2026, "0.00", "100.00")
 

@@ -144,12 +144,23 @@ func (s *Store) ListSettlements(ctx context.Context, f SettlementFilter) ([]Sett
 	return out, err
 }
 
-// SetAwaitingTopup records what is still to be collected at the counter.
-func (s *Store) SetAwaitingTopup(ctx context.Context, id string, due domain.Amount) error {
-	const q = `UPDATE settlements SET status = 'awaiting_topup', topup_due = $2, updated_at = now()
-		WHERE id = $1 AND status IN ('processing', 'awaiting_topup')`
-	_, err := s.db.ExecContext(ctx, q, id, due)
-	return err
+// AwaitTopup records what is still to be collected at the counter and
+// returns zero; or, when a top-up is already booked for the settlement (by
+// an earlier run of its saga), leaves the settlement as it is and returns
+// that top-up's amount, so that it is not collected twice.
+func (s *Store) AwaitTopup(ctx context.Context, id string, due domain.Amount) (booked domain.Amount, err error) {
+	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &booked, `SELECT amount FROM topups WHERE settlement_id = $1 AND refunded_at IS NULL`, id)
+		if !isNoRows(err) {
+			return err
+		}
+		booked = domain.Zero
+		const q = `UPDATE settlements SET status = 'awaiting_topup', topup_due = $2, updated_at = now()
+			WHERE id = $1 AND status IN ('processing', 'awaiting_topup')`
+		_, err = tx.ExecContext(ctx, q, id, due)
+		return err
+	})
+	return booked, err
 }
 
 // SettlementOutcome is how a settlement ended.

@@ -209,7 +209,7 @@ func TestFinishSettlement_ReversedWithRefusal(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	st := settlementRow(t, s, institution(t, s), resident(t, s), domain.NewDate(2026, 7, 1), "100.00")
-	if err := s.SetAwaitingTopup(ctx, st.ID, domain.MustAmount("40.00")); err != nil {
+	if _, err := s.AwaitTopup(ctx, st.ID, domain.MustAmount("40.00")); err != nil {
 		t.Fatal(err)
 	}
 	got := mustSettlement(t, s, st.ID)
@@ -230,11 +230,11 @@ func TestFinishSettlement_ReversedWithRefusal(t *testing.T) {
 	assertAmount(t, "topup_due", got.TopupDue, "0.00")
 
 	// A finished settlement no longer waits for a top-up.
-	if err := s.SetAwaitingTopup(ctx, st.ID, domain.MustAmount("40.00")); err != nil {
+	if _, err := s.AwaitTopup(ctx, st.ID, domain.MustAmount("40.00")); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustSettlement(t, s, st.ID); got.Status != domain.SettlementReversed || !got.TopupDue.IsZero() {
-		t.Fatalf("SetAwaitingTopup moved a reversed settlement: %s, due %s", got.Status, got.TopupDue)
+		t.Fatalf("AwaitTopup moved a reversed settlement: %s, due %s", got.Status, got.TopupDue)
 	}
 }
 
@@ -275,7 +275,7 @@ func TestMarkCancelled_OnlyFromCompleted(t *testing.T) {
 			st := settlementRow(t, s, inst, patient, domain.NewDate(2026, 7, 1), "10.00")
 			switch status {
 			case domain.SettlementAwaitingTopup:
-				if err := s.SetAwaitingTopup(ctx, st.ID, st.Total); err != nil {
+				if _, err := s.AwaitTopup(ctx, st.ID, st.Total); err != nil {
 					t.Fatal(err)
 				}
 			case domain.SettlementFailed, domain.SettlementReversed:

@@ -13,7 +13,7 @@ func TestRecordTopup_OnceAndMarkTopupRefundedOnce(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	st := settlementRow(t, s, institution(t, s), resident(t, s), serviceDate, "23.75")
-	if err := s.SetAwaitingTopup(ctx, st.ID, domain.MustAmount("23.75")); err != nil {
+	if _, err := s.AwaitTopup(ctx, st.ID, domain.MustAmount("23.75")); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := s.TopupOf(ctx, st.ID); err != nil || ok {

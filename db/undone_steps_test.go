@@ -24,8 +24,8 @@ func TestDebitSharedAccount_AfterItsRefund_IsRefusedAndTakesNothing(t *testing.T
 	}
 
 	taken, err := s.DebitSharedAccount(ctx, f.debit(f.st, "120.00"))
-	if domain.ErrorCode(err) != domain.CodeSettlementWrongState {
-		t.Fatalf("DebitSharedAccount after its refund: %s, %v; want %s", taken, err, domain.CodeSettlementWrongState)
+	if domain.ErrorCode(err) != domain.CodeSettlementAlreadyReversed {
+		t.Fatalf("DebitSharedAccount after its refund: %s, %v; want %s", taken, err, domain.CodeSettlementAlreadyReversed)
 	}
 	assertAmount(t, "holder balance", balanceOf(t, s, f.holder), "500.00")
 	assertAmount(t, "used this year", usedIn(t, s, f.binding, 2026), "0.00")
@@ -47,8 +47,8 @@ func TestRecordTopup_AfterItsRefund_IsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := s.RecordTopup(ctx, cash, st0); domain.ErrorCode(err) != domain.CodeSettlementWrongState {
-		t.Fatalf("RecordTopup after its refund: %v, want %s", err, domain.CodeSettlementWrongState)
+	if err := s.RecordTopup(ctx, cash, st0); domain.ErrorCode(err) != domain.CodeSettlementAlreadyReversed {
+		t.Fatalf("RecordTopup after its refund: %v, want %s", err, domain.CodeSettlementAlreadyReversed)
 	}
 	got, ok, err := s.TopupOf(ctx, st.ID)
 	if err != nil || !ok || !got.Refunded {
@@ -100,4 +100,26 @@ func TestPayersFor_BindingsThatPaidComeFirstWhateverTheyReadNow(t *testing.T) {
 	if got, err = s.ActiveBindingsFor(ctx, child, serviceDate); err != nil || fmt.Sprint(ids(got)) != fmt.Sprint([]string{older}) {
 		t.Fatalf("ActiveBindingsFor = %v, %v; want [%s]", ids(got), err, older)
 	}
+}
+
+func TestAwaitTopup_AnswersATopupAlreadyBookedInsteadOfAskingAgain(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	st := settlementRow(t, s, institution(t, s), resident(t, s), serviceDate, "23.75")
+	if booked, err := s.AwaitTopup(ctx, st.ID, domain.MustAmount("23.75")); err != nil || !booked.IsZero() {
+		t.Fatalf("AwaitTopup before any top-up = %s, %v; want 0.00", booked, err)
+	}
+	cash := db.Topup{SettlementID: st.ID, Method: string(domain.TopupCash), Amount: domain.MustAmount("23.75"), ReceiptNo: "SJ-0044"}
+	if err := s.RecordTopup(ctx, cash, st0); err != nil {
+		t.Fatal(err)
+	}
+
+	// A later run of the saga asks again: the booked top-up is answered
+	// and nothing is due any more.
+	booked, err := s.AwaitTopup(ctx, st.ID, domain.MustAmount("23.75"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAmount(t, "booked top-up", booked, "23.75")
+	assertAmount(t, "topup_due", mustSettlement(t, s, st.ID).TopupDue, "0.00")
 }

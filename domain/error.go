@@ -71,6 +71,7 @@ const (
 	CodeSettlementNotFound          Code = "SETTLEMENT_NOT_FOUND"
 	CodeSettlementConflict          Code = "SETTLEMENT_CONFLICT"
 	CodeSettlementWrongState        Code = "SETTLEMENT_WRONG_STATE"
+	CodeSettlementAlreadyReversed   Code = "SETTLEMENT_ALREADY_REVERSED"
 	CodeTopupAmountMismatch         Code = "TOPUP_AMOUNT_MISMATCH"
 	CodeTopupWindowClosed           Code = "TOPUP_WINDOW_CLOSED"
 	CodeCardDeclined                Code = "CARD_DECLINED"

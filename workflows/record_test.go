@@ -159,7 +159,7 @@ func registerSettlementStandIns(w sdkworker.Worker) {
 	})
 	ok("DebitSharedAccount", func(context.Context, db.Debit) (domain.Amount, error) { return domain.MustAmount("100.00"), nil })
 	ok("RefundSharedAccount", func(context.Context, activities.StepRef) error { return nil })
-	ok("AwaitTopup", func(context.Context, activities.TopupDue) error { return nil })
+	ok("AwaitTopup", func(context.Context, activities.TopupDue) (domain.Amount, error) { return domain.Zero, nil })
 	ok("ChargeCard", func(context.Context, activities.CardCharge) error { return nil })
 	ok("ReverseCharge", func(context.Context, string) error { return nil })
 	ok("RecordTopup", func(context.Context, activities.TopupRecord) error { return nil })

@@ -69,8 +69,10 @@ func (s *settlementSaga) run(ctx workflow.Context) error {
 		refusal = domain.Errorf(domain.CodeInternal, "the settlement could not be completed")
 		workflow.GetLogger(ctx).Error("settlement failed", "error", err)
 	}
+	// Failed means nothing was ever taken; a run started again for a
+	// settlement an earlier run had undone (its steps refuse) ends reversed.
 	status := domain.SettlementFailed
-	if s.tookMoney {
+	if s.tookMoney || refusal.Code == domain.CodeSettlementAlreadyReversed {
 		status = domain.SettlementReversed
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -145,9 +147,16 @@ func (s *settlementSaga) debitSharedAccounts(ctx workflow.Context, owed domain.A
 func (s *settlementSaga) collectTopup(ctx workflow.Context, due domain.Amount) error {
 	s.st.TopupDue = due
 	s.st.Status = domain.SettlementAwaitingTopup
+	var booked domain.Amount
 	if err := workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.AwaitTopup,
-		activities.TopupDue{SettlementID: s.in.SettlementID, Amount: due}).Get(ctx, nil); err != nil {
+		activities.TopupDue{SettlementID: s.in.SettlementID, Amount: due}).Get(ctx, &booked); err != nil {
 		return err
+	}
+	if booked.IsPositive() && !s.paid {
+		// An earlier run of this saga collected it (the run then ended
+		// before finishing, and the settlement was sent again).
+		s.st.TopupPay, s.paid = booked, true
+		return nil
 	}
 	deadline := workflow.Now(ctx).Add(s.in.TopupTimeout)
 	if s.in.TopupMethod == domain.TopupBankCard && s.in.CardToken != "" {

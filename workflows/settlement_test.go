@@ -86,6 +86,9 @@ type sagaHarness struct {
 	fundPay  domain.Amount
 	payers   []activities.Payer
 	balances map[string]domain.Amount
+	// bookedTopup is a top-up an earlier run of the saga booked (AwaitTopup
+	// answers it); zero for none.
+	bookedTopup domain.Amount
 
 	nextUpdate     int
 	scheduled, ran int
@@ -97,7 +100,7 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 	h := &sagaHarness{
 		t: t, env: ts.NewTestWorkflowEnvironment(),
 		attempts: map[string]int{}, fail: map[string]func(int) error{}, refs: map[string][]activities.StepRef{},
-		fundPay: domain.Zero, balances: map[string]domain.Amount{},
+		fundPay: domain.Zero, balances: map[string]domain.Amount{}, bookedTopup: domain.Zero,
 	}
 	env := h.env
 	env.SetStartTime(s0)
@@ -137,8 +140,8 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 			})
 		})
 	env.OnActivity(acts.AwaitTopup, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, d activities.TopupDue) error {
-			return h.call("AwaitTopup "+d.Amount.String(), func() { h.dues = append(h.dues, d) })
+		func(_ context.Context, d activities.TopupDue) (domain.Amount, error) {
+			return h.bookedTopup, h.call("AwaitTopup "+d.Amount.String(), func() { h.dues = append(h.dues, d) })
 		})
 	env.OnActivity(acts.ChargeCard, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, c activities.CardCharge) error {
@@ -759,6 +762,12 @@ func TestSettlement_StepFailingForGoodRunsExactlyTheCompensationsRegisteredBefor
 			step: "SettleFund", err: refusal(domain.CodeNoFundPolicy),
 			status: domain.SettlementFailed, code: domain.CodeNoFundPolicy,
 			want: []string{failed("SettleFund"), "CancelFund", "FinishSettlement failed NO_FUND_POLICY"},
+		},
+		{
+			name: "a run started again after an earlier run undid everything ends reversed, not failed",
+			step: "SettleFund", err: refusal(domain.CodeSettlementAlreadyReversed),
+			status: domain.SettlementReversed, code: domain.CodeSettlementAlreadyReversed,
+			want: []string{failed("SettleFund"), "CancelFund", "FinishSettlement reversed SETTLEMENT_ALREADY_REVERSED"},
 		},
 		{
 			name: "payer lookup failure reverses the fund share",

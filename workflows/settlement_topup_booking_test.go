@@ -56,3 +56,18 @@ func TestSettlement_CardTopupIsBookedByALocalActivity(t *testing.T) {
 	h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0)
 	require.Equal(t, []string{"local"}, *kinds)
 }
+
+// A saga started again (its last run ended before finishing, and the
+// counter sent the settlement again) finds the top-up the earlier run
+// collected and completes with it instead of asking the patient again.
+func TestSettlement_StartedAgain_CompletesWithTheTopupAnEarlierRunCollected(t *testing.T) {
+	h := newSagaHarness(t)
+	h.fundPay = amt("80.00")
+	h.withPayers(threePayers[:2], "50.00", "20.00")
+	h.bookedTopup = amt("50.00")
+	h.settle(withCard(bill("200.00", "0.00", true), "tok_visa_4242"))
+
+	h.requireLog(steps(twoPayersPaid, "AwaitTopup 50.00", "FinishSettlement completed")...)
+	require.Empty(t, h.charges, "the card must not be charged again")
+	h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0)
+}
