@@ -43,7 +43,7 @@ fuzz: bin/temporal ## run each fuzz target for FUZZTIME (default 30s), one after
 	done
 
 bench: bin/temporal ## settlement bench vs a SQL tx and an empty workflow (BENCH_FLAGS="-duration 10s")
-	TEMPORAL_CLI=$(CURDIR)/bin/temporal bench/settle/run.sh $(BENCH_FLAGS)
+	url=$$(scripts/postgres.sh select) && GONGJI_TEST_POSTGRES_URL="$$url" TEMPORAL_CLI=$(CURDIR)/bin/temporal go run ./bench/settle $(BENCH_FLAGS)
 
 # N is how many bindings `make bench-bindings` starts; BINDINGS_FLAGS go to the bench (e.g. -pollers 4).
 N ?= 10000

@@ -51,9 +51,14 @@ func Create(ctx context.Context) (dbURL string, drop func(), err error) {
 	return CreateOn(ctx, AdminURL())
 }
 
-// CreateOn is Create on the server of adminURL (a URL its user may create
-// databases with), e.g. the one a bench was pointed at.
-func CreateOn(ctx context.Context, adminURL string) (dbURL string, drop func(), err error) {
+// CreateOn is Create on the server of serverURL (any database on it; the
+// user must be allowed to create databases), e.g. the one a bench was
+// pointed at. It connects to that server's postgres database to do so.
+func CreateOn(ctx context.Context, serverURL string) (dbURL string, drop func(), err error) {
+	adminURL, err := withDatabase(serverURL, "postgres")
+	if err != nil {
+		return "", nil, err
+	}
 	admin, err := db.Open(ctx, adminURL)
 	if err != nil {
 		return "", nil, err
