@@ -30,7 +30,7 @@ func (s *server) submitBinding(c *gin.Context) error {
 	if b.Status == domain.BindingAwaitingDocuments && len(b.Documents) == 0 {
 		return domain.Errorf(domain.CodeDocumentsRequired, "upload at least one relationship document before submitting")
 	}
-	if err := s.updateBinding(c, b.ID, workflows.UpdateSubmit, workflows.SubmitRequest{By: actor(c)}); err != nil {
+	if err := s.updateBinding(c, b.ID, workflows.UpdateSubmit, workflows.SubmitRequest{By: actor(c), At: s.now()}); err != nil {
 		return err
 	}
 	return s.respondBinding(c, http.StatusOK, b.ID)
@@ -76,7 +76,7 @@ func (s *server) reviewBinding(c *gin.Context) error {
 			return err
 		}
 	}
-	review := workflows.ReviewRequest{By: actor(c), Decision: decision, Reason: req.Reason}
+	review := workflows.ReviewRequest{By: actor(c), Decision: decision, Reason: req.Reason, At: s.now()}
 	if err := s.updateBinding(c, b.ID, workflows.UpdateReview, review); err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *server) patchBinding(c *gin.Context) error {
 		return domain.Errorf(domain.CodeLimitBelowUsage, "the limit %s is below this year's usage %s", terms.AnnualLimit, b.UsedThisYear).
 			WithDetails(map[string]any{"used_this_year": b.UsedThisYear.String()})
 	}
-	if err := s.updateBinding(c, b.ID, workflows.UpdateChangeTerms, workflows.TermsRequest{By: actor(c), Terms: terms}); err != nil {
+	if err := s.updateBinding(c, b.ID, workflows.UpdateChangeTerms, workflows.TermsRequest{By: actor(c), Terms: terms, At: s.now()}); err != nil {
 		return err
 	}
 	return s.respondBinding(c, http.StatusOK, b.ID)
@@ -176,7 +176,7 @@ func (s *server) unbindBinding(c *gin.Context) error {
 	if err := domain.ValidateReason(req.Reason, false); err != nil {
 		return err
 	}
-	if err := s.updateBinding(c, b.ID, workflows.UpdateUnbind, workflows.UnbindRequest{By: actor(c), Reason: req.Reason}); err != nil {
+	if err := s.updateBinding(c, b.ID, workflows.UpdateUnbind, workflows.UnbindRequest{By: actor(c), Reason: req.Reason, At: s.now()}); err != nil {
 		return err
 	}
 	return s.respondBinding(c, http.StatusOK, b.ID)

@@ -299,20 +299,17 @@ func TestBindingLifecycle_UploadSubmitApprove_IsActiveAtOnce(t *testing.T) {
 		t.Fatalf("binding %s not in the review queue", b.ID)
 	}
 
-	before := domain.DateOf(time.Now())
 	res = a.review(b.ID, "approve", "")
-	after := domain.DateOf(time.Now())
 	res.expect(t, 200, "")
 	var got bindingBody
 	res.json(t, &got)
 	if got.Status != "active" {
 		t.Fatalf("after approval: %s, want active at once", got.Status)
 	}
-	// valid_from is the Beijing date of the approval as the workflow saw it:
-	// the real clock, which is the harness's date (2026-11-24) while these
-	// tests run on it.
-	if got.ValidFrom == nil || (*got.ValidFrom != before.String() && *got.ValidFrom != after.String()) {
-		t.Errorf("valid_from = %s, want the approval's Beijing date %s", strPtr(got.ValidFrom), before)
+	// valid_from is the Beijing date of the approval on the API's clock,
+	// which hands its instant to the workflow with the decision.
+	if want := domain.DateOf(testNow).String(); strPtr(got.ValidFrom) != want {
+		t.Errorf("valid_from = %s, want the approval's Beijing date %s", strPtr(got.ValidFrom), want)
 	}
 	wantEvents := []string{"requested", "document_uploaded", "submitted", "approved"}
 	holder := "insured:" + string(f.holder)
@@ -361,7 +358,9 @@ func (a *testAPI) reviewQueue() []string {
 func TestReviewQueue_ListsOldestSubmissionFirst(t *testing.T) {
 	a := newTestAPI(t)
 	first := a.submitted(a.newFamily())
-	second := a.submitted(a.newFamily())
+	// The harness clock stands still: the second is submitted a minute on.
+	later := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(time.Minute) } })
+	second := later.submitted(later.newFamily())
 
 	queue := a.reviewQueue()
 	i, j := slices.Index(queue, first.ID), slices.Index(queue, second.ID)

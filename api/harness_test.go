@@ -18,10 +18,12 @@ import (
 	"gongji/db"
 	"gongji/db/dbtest"
 	"gongji/domain"
+	"gongji/internal/testclock"
 )
 
-// testNow is the fixed clock of the API tests.
-var testNow = time.Date(2026, 11, 24, 10, 0, 0, 0, domain.Beijing)
+// testNow is the API tests' clock: the run's one instant (see testclock),
+// which the API hands to the workflows with each decision.
+var testNow = testclock.Now()
 
 var testSecret = []byte("test-secret-test-secret-test-secret!")
 

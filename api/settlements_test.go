@@ -119,7 +119,11 @@ func (a *testAPI) activeBinding(f family, terms map[string]any) bindingBody {
 	a.t.Helper()
 	b := a.approvedBinding(f, terms)
 	if b.Status != "active" || b.ValidFrom == nil || *b.ValidFrom > settleDay.String() {
-		a.t.Fatalf("binding %s is %s from %v; the tests settle on %s", b.ID, b.Status, b.ValidFrom, settleDay)
+		from := "no date"
+		if b.ValidFrom != nil {
+			from = *b.ValidFrom
+		}
+		a.t.Fatalf("binding %s is %s from %s; the tests settle on %s", b.ID, b.Status, from, settleDay)
 	}
 	return b
 }

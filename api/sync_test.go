@@ -760,7 +760,7 @@ func TestSyncBadInput_IsRefusedWithItsCodeAndWritesNothing(t *testing.T) {
 	if wrongCheck == good {
 		t.Fatal("wrongCheck equals good")
 	}
-	bornTomorrow := string(domain.ComposeIDNumber("652701", domain.NewDate(2026, 11, 25), 1))
+	bornTomorrow := string(domain.ComposeIDNumber("652701", domain.DateOf(testNow).AddDays(1), 1))
 	bornNextYear := string(domain.ComposeIDNumber("652701", domain.NewDate(2027, 1, 1), 1))
 	bornBefore1900 := string(domain.ComposeIDNumber("652701", domain.NewDate(1899, 12, 31), 1))
 	feb30 := string(domain.ComposeIDNumber("652701", domain.NewDate(1990, 2, 30), 1))
@@ -940,7 +940,7 @@ func TestSyncBadInput_IsRefusedWithItsCodeAndWritesNothing(t *testing.T) {
 		{name: "filing for an unknown person", method: "PUT", path: syncPersonPath(unknown, "/filings/F-1"), body: filing, status: 404, code: domain.CodePersonNotFound},
 
 		// Death.
-		{name: "death date tomorrow", method: "POST", path: deathPath, body: syncWith(death, "date", "2026-11-25"), status: 400, code: domain.CodeInvalidDate},
+		{name: "death date tomorrow", method: "POST", path: deathPath, body: syncWith(death, "date", domain.DateOf(testNow).AddDays(1).String()), status: 400, code: domain.CodeInvalidDate},
 		{name: "death date before birth", method: "POST", path: deathPath, body: syncWith(death, "date", emp.BirthDate().AddDays(-1).String()), status: 400, code: domain.CodeInvalidDate},
 		{name: "death date 30 February", method: "POST", path: deathPath, body: syncWith(death, "date", "2026-02-30"), status: 400, code: domain.CodeInvalidDate},
 		{name: "death date missing", method: "POST", path: deathPath, body: syncObj{}, status: 400, code: domain.CodeInvalidRequest, field: "date"},

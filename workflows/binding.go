@@ -217,7 +217,7 @@ func (w *bindingWorkflow) terminateIfAsked(ctx workflow.Context) error {
 
 // end moves the binding to a final status and tells the holder.
 func (w *bindingWorkflow) end(ctx workflow.Context, to domain.BindingStatus, event, by, reason string, notice domain.NoticeKind) error {
-	key, err := w.transition(ctx, domain.LiveBindingStatuses, to, event, by, reason)
+	key, err := w.transition(ctx, domain.LiveBindingStatuses, to, event, by, reason, workflow.Now(ctx))
 	if err != nil {
 		return err
 	}
@@ -225,14 +225,14 @@ func (w *bindingWorkflow) end(ctx workflow.Context, to domain.BindingStatus, eve
 	return nil
 }
 
-// transition writes a status change through an activity, then applies it
-// to the state. It returns the event key it used.
-func (w *bindingWorkflow) transition(ctx workflow.Context, from []domain.BindingStatus, to domain.BindingStatus, event, by, reason string) (string, error) {
+// transition writes a status change that happened at at through an
+// activity, then applies it to the state. It returns the event key it used.
+func (w *bindingWorkflow) transition(ctx workflow.Context, from []domain.BindingStatus, to domain.BindingStatus, event, by, reason string, at time.Time) (string, error) {
 	w.st.EventSeq++
 	key := w.eventKey(event)
 	t := db.Transition{
 		BindingID: w.in.BindingID, From: from, To: to, Event: event, By: by, Reason: reason,
-		At: workflow.Now(ctx), EventKey: key,
+		At: at, EventKey: key,
 	}
 	if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordTransition, t).Get(ctx, nil); err != nil {
 		return "", err

@@ -108,9 +108,15 @@ type Termination struct {
 	By     Actor
 }
 
+// A request's At is the instant the caller (the API) took it: the binding
+// records it, so that the dates it stores (valid_from, the history) agree
+// with the dates the caller checks. Zero in requests recorded before the
+// field: then the workflow's own time holds.
+
 // SubmitRequest is the holder's submission for review.
 type SubmitRequest struct {
 	By Actor
+	At time.Time `json:",omitzero"`
 }
 
 // ReviewRequest is a reviewer's decision.
@@ -118,16 +124,19 @@ type ReviewRequest struct {
 	By       Actor
 	Decision domain.ReviewDecision
 	Reason   string
+	At       time.Time `json:",omitzero"`
 }
 
 // TermsRequest is the holder's change of limit or validity.
 type TermsRequest struct {
 	By    Actor
 	Terms domain.Terms
+	At    time.Time `json:",omitzero"`
 }
 
 // UnbindRequest is the holder's unbinding.
 type UnbindRequest struct {
 	By     Actor
 	Reason string
+	At     time.Time `json:",omitzero"`
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"slices"
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -49,7 +50,7 @@ func (w *bindingWorkflow) checkSubmit() error {
 
 func (w *bindingWorkflow) submit(ctx workflow.Context, req SubmitRequest) error {
 	return w.locked(ctx, w.checkSubmit, func() error {
-		_, err := w.transition(ctx, []domain.BindingStatus{domain.BindingAwaitingDocuments}, domain.BindingUnderReview, "submitted", req.By.String(), "")
+		_, err := w.transition(ctx, []domain.BindingStatus{domain.BindingAwaitingDocuments}, domain.BindingUnderReview, "submitted", req.By.String(), "", instant(ctx, req.At))
 		return err
 	})
 }
@@ -64,7 +65,7 @@ func (w *bindingWorkflow) validateReview(ctx workflow.Context, req ReviewRequest
 		return err
 	}
 	until := w.st.Terms.ValidUntil
-	if req.Decision == domain.DecisionApprove && !until.IsZero() && until.Before(domain.DateOf(workflow.Now(ctx))) {
+	if req.Decision == domain.DecisionApprove && !until.IsZero() && until.Before(domain.DateOf(instant(ctx, req.At))) {
 		return businessError(domain.Errorf(domain.CodeValidUntilInPast, "valid_until %s is already past; the binding cannot be approved", until))
 	}
 	return nil
@@ -74,21 +75,22 @@ func (w *bindingWorkflow) review(ctx workflow.Context, req ReviewRequest) error 
 	check := func() error { return w.requireStatus(domain.BindingUnderReview) }
 	return w.locked(ctx, check, func() error {
 		from := []domain.BindingStatus{domain.BindingUnderReview}
+		at := instant(ctx, req.At)
 		switch req.Decision {
 		case domain.DecisionApprove:
-			key, err := w.transition(ctx, from, domain.BindingActive, "approved", req.By.String(), req.Reason)
+			key, err := w.transition(ctx, from, domain.BindingActive, "approved", req.By.String(), req.Reason, at)
 			if err == nil {
 				w.notify(domain.NoticeBindingApproved, req.Reason, key)
 			}
 			return err
 		case domain.DecisionReject:
-			key, err := w.transition(ctx, from, domain.BindingRejected, "rejected", req.By.String(), req.Reason)
+			key, err := w.transition(ctx, from, domain.BindingRejected, "rejected", req.By.String(), req.Reason, at)
 			if err == nil {
 				w.notify(domain.NoticeBindingRejected, req.Reason, key)
 			}
 			return err
 		default:
-			key, err := w.transition(ctx, from, domain.BindingAwaitingDocuments, "documents_requested", req.By.String(), req.Reason)
+			key, err := w.transition(ctx, from, domain.BindingAwaitingDocuments, "documents_requested", req.By.String(), req.Reason, at)
 			if err == nil {
 				w.st.AwaitingSince = workflow.Now(ctx)
 				w.st.DocumentsAtRequest = len(w.st.DocumentIDs)
@@ -107,7 +109,7 @@ func (w *bindingWorkflow) checkTerms(ctx workflow.Context, req TermsRequest) err
 	if !w.st.Status.IsLive() {
 		return w.wrongState()
 	}
-	if err := domain.ValidateTerms(req.Terms, domain.DateOf(workflow.Now(ctx))); err != nil {
+	if err := domain.ValidateTerms(req.Terms, domain.DateOf(instant(ctx, req.At))); err != nil {
 		return businessError(err.(*domain.Error))
 	}
 	return nil
@@ -117,7 +119,7 @@ func (w *bindingWorkflow) changeTerms(ctx workflow.Context, req TermsRequest) er
 	return w.locked(ctx, func() error { return w.checkTerms(ctx, req) }, func() error {
 		w.st.EventSeq++
 		c := db.TermsChange{
-			BindingID: w.in.BindingID, Terms: req.Terms, By: req.By.String(), At: workflow.Now(ctx),
+			BindingID: w.in.BindingID, Terms: req.Terms, By: req.By.String(), At: instant(ctx, req.At),
 			EventKey: w.eventKey("terms_changed"),
 		}
 		if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordTerms, c).Get(ctx, nil); err != nil {
@@ -140,7 +142,7 @@ func (w *bindingWorkflow) validateUnbind(_ workflow.Context, _ UnbindRequest) er
 func (w *bindingWorkflow) unbind(ctx workflow.Context, req UnbindRequest) error {
 	check := func() error { return w.validateUnbind(ctx, req) }
 	return w.locked(ctx, check, func() error {
-		_, err := w.transition(ctx, domain.LiveBindingStatuses, domain.BindingUnbound, "unbound", req.By.String(), req.Reason)
+		_, err := w.transition(ctx, domain.LiveBindingStatuses, domain.BindingUnbound, "unbound", req.By.String(), req.Reason, instant(ctx, req.At))
 		return err
 	})
 }
@@ -167,6 +169,15 @@ func (w *bindingWorkflow) requireStatus(want domain.BindingStatus) error {
 func (w *bindingWorkflow) wrongState() error {
 	return businessError(domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", w.st.Status).
 		WithDetails(map[string]any{"status": string(w.st.Status)}))
+}
+
+// instant is when a request happened: the caller's At, or the workflow's
+// time for a request recorded without one.
+func instant(ctx workflow.Context, at time.Time) time.Time {
+	if at.IsZero() {
+		return workflow.Now(ctx)
+	}
+	return at
 }
 
 func (w *bindingWorkflow) eventKey(event string) string {
