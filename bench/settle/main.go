@@ -2,9 +2,10 @@
 // Temporal dev server and PostgreSQL database, loads thousands of families,
 // runs the worker and the API in this process, and drives settlements
 // through HTTP at several concurrency levels for a fixed time each. In the
-// same run it measures two floors: (a) the same database work in one SQL
-// transaction without Temporal, (b) an empty workflow's start-to-result
-// round trip on the same server and worker. It prints a table and writes
+// same run it measures two floors: (a) the same database work without
+// Temporal or HTTP (the settlement row, then the saga's activities called as
+// plain functions), (b) an empty workflow's start-to-result round trip on
+// the same server and worker. It prints a table and writes
 // JSON to bench/results/settle-<UTC time>.json. `make bench` runs it.
 package main
 

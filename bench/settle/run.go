@@ -63,7 +63,8 @@ func run(ctx context.Context, p params) error {
 	}
 	say("loaded %d families in %s", len(families), time.Since(t0).Round(time.Millisecond))
 
-	w := worker.New(tc, taskQueue, worker.BuiltinDeps(store, nil))
+	deps := worker.BuiltinDeps(store, nil)
+	w := worker.New(tc, taskQueue, deps)
 	w.RegisterWorkflow(Empty)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
@@ -91,10 +92,7 @@ func run(ctx context.Context, p params) error {
 		base: "http://" + ln.Addr().String(), token: token, families: families, today: today, run: runID,
 		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}},
 	}
-	floorA, err := newSQLFloor(ctx, store, families, today, runID)
-	if err != nil {
-		return err
-	}
+	floorA := newStepsFloor(deps, families, today, runID)
 	floorB := &emptyRunner{client: tc, taskQueue: taskQueue, run: runID}
 
 	var seq atomic.Int64
@@ -122,7 +120,7 @@ func run(ctx context.Context, p params) error {
 		if lr.Settlement, err = measure("settlement", st.settle, c); err != nil {
 			return err
 		}
-		if lr.FloorSQL, err = measure("floor-a", floorA.settle, c); err != nil {
+		if lr.FloorSteps, err = measure("floor-a", floorA.settle, c); err != nil {
 			return err
 		}
 		if lr.FloorWorkflow, err = measure("floor-b", floorB.roundTrip, c); err != nil {
