@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -185,7 +184,7 @@ type ConsentAnswer struct {
 // consent is not pending CONSENT_NOT_PENDING.
 func (s *Store) RecordConsent(ctx context.Context, a ConsentAnswer) error {
 	if a.Consent != domain.ConsentAccepted && a.Consent != domain.ConsentDeclined {
-		return fmt.Errorf("record consent: %q is not an answer", a.Consent)
+		return domain.EnumError("consent", string(a.Consent), string(domain.ConsentAccepted), string(domain.ConsentDeclined))
 	}
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		status, done, err := lockForEvent(ctx, tx, a.BindingID, a.EventKey)
