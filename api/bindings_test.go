@@ -886,7 +886,7 @@ func TestDocumentUpload_RefusedUploadsStoreNothing(t *testing.T) {
 
 func TestDocumentUpload_WhileUnderReview_IsWrongState(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.submitted(f)
 
 	a.upload(f.holderToken, b.ID, "household_register", pngProof).expect(t, 409, domain.CodeBindingWrongState)
@@ -1035,7 +1035,7 @@ func TestAuthorisation_ReviewerSeesOnlySubmittedBindings(t *testing.T) {
 
 func TestAuthorisation_OnlyReviewersReview(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.submitted(f)
 
 	for _, tok := range []string{f.holderToken, f.beneficiaryToken, a.admin(), a.token(domain.RoleInstitution, "H65270100001")} {
