@@ -28,12 +28,12 @@ func BindingLifecycle(ctx workflow.Context, in BindingInput) error {
 		w.st = *in.State
 	} else {
 		w.st = BindingState{Status: domain.BindingAwaitingDocuments, Terms: in.Terms, ExpiresAt: expiryOf(in.Terms), AwaitingSince: in.RequestedAt, Consent: in.Consent}
-		if in.Consent == domain.ConsentPending {
-			w.st.ConsentDueAt = in.RequestedAt.Add(ConsentWithin)
-		}
 	}
-	if w.st.Consent == "" {
+	switch {
+	case w.st.Consent == "":
 		w.st.Consent = domain.ConsentNotRequired
+	case w.st.Consent == domain.ConsentPending && w.st.ConsentDueAt.IsZero():
+		w.st.ConsentDueAt = in.RequestedAt.Add(ConsentWithin)
 	}
 	if err := w.setup(ctx); err != nil {
 		return err

@@ -223,3 +223,15 @@ func TestBinding_ContinueAsNewCarriesAPendingConsent(t *testing.T) {
 
 	h.requireTransitions(transition(4, fromLive, domain.BindingLapsed, "lapsed", "system", "no consent within 30 days", t0.Add(30*day)))
 }
+
+func TestBinding_ImportedPendingConsentWithoutItsDueInstantLapsesThirtyDaysAfterTheRequest(t *testing.T) {
+	h := newHarness(t)
+	h.env.SetStartTime(t0.Add(day))
+	in := adultInput()
+	in.State = &BindingState{Status: domain.BindingUnderReview, Consent: domain.ConsentPending, DocumentIDs: []string{"doc-1"}, EventSeq: 1}
+	h.at(29*day-time.Second, func() { require.Equal(t, domain.BindingUnderReview, h.state().Status) })
+	h.run(in)
+	h.requireCompleted()
+
+	h.requireTransitions(transition(2, fromLive, domain.BindingLapsed, "lapsed", "system", "no consent within 30 days", t0.Add(30*day)))
+}
