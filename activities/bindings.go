@@ -28,6 +28,12 @@ func (a *Bindings) RecordTerms(ctx context.Context, c db.TermsChange) error {
 	return asActivityError(a.Store.ChangeTerms(ctx, c))
 }
 
+// RecordConsent writes a beneficiary's answer (a decline ends the
+// binding); idempotent on the answer's event key.
+func (a *Bindings) RecordConsent(ctx context.Context, c db.ConsentAnswer) error {
+	return asActivityError(a.Store.RecordConsent(ctx, c))
+}
+
 // BindingNotice asks for the holder to be told about a binding event.
 type BindingNotice struct {
 	BindingID string

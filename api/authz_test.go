@@ -107,6 +107,12 @@ var authzRows = []authzRow{
 	{"POST /v1/bindings/:binding_id/unbind", asHolder, whoseOwn, 200, ""},
 	{"POST /v1/bindings/:binding_id/unbind", asHolder, whoseOther, 403, domain.CodeForbidden},
 	{"POST /v1/bindings/:binding_id/unbind", asBeneficiary, whoseOwn, 403, domain.CodeForbidden},
+	// Consent: the beneficiary answers a binding that waits for them; the
+	// holder may not answer for them.
+	{"POST /v1/bindings/:binding_id/consent", asBeneficiary, whoseOwn, 200, ""},
+	{"POST /v1/bindings/:binding_id/consent", asBeneficiary, whoseOther, 403, domain.CodeForbidden},
+	{"POST /v1/bindings/:binding_id/consent", asHolder, whoseOwn, 403, domain.CodeForbidden},
+	{"POST /v1/bindings/:binding_id/consent", asHolder, whoseOther, 403, domain.CodeForbidden},
 	{"GET /v1/reviews", asReviewer, whoseOwn, 200, ""},
 	{"POST /v1/bindings/:binding_id/review", asReviewer, whoseOwn, 200, ""},
 	// Reviewing a binding never submitted is the wrong state, as for any
@@ -263,8 +269,12 @@ type authzWorld struct {
 	// toSubmit (a proof, not submitted), toReview (under review) and
 	// toUnbind (requested) are h1's, for the allowed actions.
 	toSubmit, toReview, toUnbind string
-	asked                        string // h2's, submitted once and sent back for documents
-	newBeneficiary               domain.IDNumber
+	// toConsent names h1's beneficiary and is held by another holder; it
+	// waits for the beneficiary's consent.
+	toConsent      string
+	consenter      family
+	asked          string // h2's, submitted once and sent back for documents
+	newBeneficiary domain.IDNumber
 
 	instA, instB  institution
 	s1, sb, sDue  settlementBody // instA's completed, instB's completed, instA's awaiting a cash top-up
@@ -310,6 +320,10 @@ func newAuthzWorld(a *testAPI) *authzWorld {
 	w.toReview = a.submitted(r).ID
 	u := a.withBeneficiary(w.h1)
 	w.toUnbind = a.requestBinding(u, nil).ID
+	second := a.syncInsured("310", "652701", "normal", false, "500.00", "normal")
+	w.consenter = family{holder: second, holderToken: a.token(domain.RoleInsured, string(second)),
+		beneficiary: w.h1.beneficiary, beneficiaryToken: w.h1.beneficiaryToken}
+	w.toConsent = a.requestBinding(w.consenter, nil).ID
 	k := a.withBeneficiary(w.h2)
 	w.asked = a.submitted(k).ID
 	a.review(w.asked, "request_documents", "请补充户口簿").expect(a.t, 200, "")
@@ -346,7 +360,7 @@ func newAuthzWorld(a *testAPI) *authzWorld {
 	}
 	w.institutions = []string{w.instA.code, w.instB.code}
 	w.persons = []string{string(w.synced), string(w.dying), string(w.newBeneficiary)}
-	for _, fam := range []family{w.h1, w.h2, f, g, r, u, k} {
+	for _, fam := range []family{w.h1, w.h2, f, g, r, u, k, w.consenter} {
 		w.persons = append(w.persons, string(fam.holder), string(fam.beneficiary))
 	}
 	// The binding notices are written after their status change; wait for
@@ -404,6 +418,8 @@ func (w *authzWorld) binding(route string, as authzActor, wh authzWhose) authzBi
 		return authzBinding{id: w.toSubmit}
 	case as == asHolder && route == "POST /v1/bindings/:binding_id/unbind":
 		return authzBinding{id: w.toUnbind}
+	case route == "POST /v1/bindings/:binding_id/consent" && as == asBeneficiary:
+		return authzBinding{id: w.toConsent}
 	case route == "POST /v1/bindings/:binding_id/review":
 		return authzBinding{id: w.toReview}
 	}
@@ -476,6 +492,8 @@ func (w *authzWorld) target(route string, as authzActor, wh authzWhose) authzTar
 		t.req.body = map[string]any{"valid_until": "2028-12-31"}
 	case "POST /v1/bindings/:binding_id/review":
 		t.req.body = map[string]any{"decision": "approve"}
+	case "POST /v1/bindings/:binding_id/consent":
+		t.req.body = map[string]any{"decision": "accept"}
 	case "GET /v1/reviews":
 		t.req.path += "?status=awaiting_documents"
 		t.shows, t.hides = []string{w.asked}, []string{w.draft.id}

@@ -72,6 +72,9 @@ func (s *server) reviewBinding(c *gin.Context) error {
 		return domain.Errorf(domain.CodeBindingWrongState, "the binding is %s, not under review", b.Status)
 	}
 	if decision == domain.DecisionApprove {
+		if b.Consent == domain.ConsentPending {
+			return domain.Errorf(domain.CodeConsentRequired, "the beneficiary has not consented yet; the binding cannot be approved")
+		}
 		if err := s.checkApproval(c, b); err != nil {
 			return err
 		}

@@ -146,7 +146,7 @@ func TestReview_ApproveAfterBeneficiarySuspended_IsRefused(t *testing.T) {
 
 func TestReview_ApproveAfterValidUntil_IsRefused(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.requestBinding(f, map[string]any{"valid_until": testNow.AddDate(0, 0, 3).Format(time.DateOnly)})
 	a.upload(f.holderToken, b.ID, "birth_certificate", pdfProof).expect(t, 201, "")
 	a.submit(f.holderToken, b.ID).expect(t, 200, "")

@@ -13,6 +13,7 @@ type bindingResponse struct {
 	BeneficiaryIDNumber string             `json:"beneficiary_id_number"`
 	Relation            string             `json:"relation"`
 	Status              string             `json:"status"`
+	Consent             string             `json:"consent"`
 	AnnualLimit         *domain.Amount     `json:"annual_limit"`
 	UsedThisYear        domain.Amount      `json:"used_this_year"`
 	ValidFrom           domain.Date        `json:"valid_from"`
@@ -42,7 +43,7 @@ type historyResponse struct {
 func toBindingResponse(b domain.Binding) bindingResponse {
 	out := bindingResponse{
 		ID: b.ID, HolderIDNumber: string(b.Holder), BeneficiaryIDNumber: string(b.Beneficiary),
-		Relation: string(b.Relation), Status: string(b.Status), AnnualLimit: b.Terms.AnnualLimit,
+		Relation: string(b.Relation), Status: string(b.Status), Consent: string(b.Consent), AnnualLimit: b.Terms.AnnualLimit,
 		UsedThisYear: b.UsedThisYear, ValidFrom: b.ValidFrom, ValidUntil: b.Terms.ValidUntil,
 		RequestedAt: b.RequestedAt.In(domain.Beijing), Documents: []documentResponse{}, History: []historyResponse{},
 	}

@@ -50,7 +50,8 @@ func (s *server) postBinding(c *gin.Context) error {
 		return err
 	}
 
-	nb := db.NewBinding{ID: uuid.NewString(), Holder: holderID, Beneficiary: beneficiaryID, Relation: relation, Terms: terms, At: s.now()}
+	nb := db.NewBinding{ID: uuid.NewString(), Holder: holderID, Beneficiary: beneficiaryID, Relation: relation, Terms: terms,
+		Consent: domain.ConsentOnRequest(beneficiaryID, today), At: s.now()}
 	if err := s.store.CreateBinding(c, nb); err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func (s *server) startBindingWorkflow(c *gin.Context, nb db.NewBinding) error {
 			workflows.BindingRelationKey.ValueSet(string(nb.Relation)),
 		),
 	}, workflows.BindingLifecycle, workflows.BindingInput{
-		BindingID: nb.ID, Relation: nb.Relation, Terms: nb.Terms, RequestedAt: nb.At,
+		BindingID: nb.ID, Relation: nb.Relation, Terms: nb.Terms, RequestedAt: nb.At, Consent: nb.Consent,
 	})
 	if err != nil {
 		logger(c).Error("start binding workflow", "binding_id", nb.ID, "error", err)

@@ -69,10 +69,12 @@ func (a *testAPI) unbind(token, id string) response {
 	return a.post(token, "/v1/bindings/"+id+"/unbind", nil)
 }
 
-// submitted walks a new binding to under_review.
+// submitted walks a new binding to under_review, its beneficiary's
+// consent given when needed.
 func (a *testAPI) submitted(f family) bindingBody {
 	a.t.Helper()
 	b := a.requestBinding(f, nil)
+	a.consented(f, b)
 	a.upload(f.holderToken, b.ID, "birth_certificate", pdfProof).expect(a.t, 201, "")
 	res := a.submit(f.holderToken, b.ID)
 	res.expect(a.t, 200, "")
@@ -280,7 +282,7 @@ func TestBindingUpload_PDFPNGJPEG_StoredWithTheirSHA256(t *testing.T) {
 
 func TestBindingLifecycle_UploadSubmitApprove_IsActiveAtOnce(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily() // under 16: bound without consent
 	b := a.requestBinding(f, map[string]any{"annual_limit": "2000.00"})
 	a.upload(f.holderToken, b.ID, "birth_certificate", pdfProof).expect(t, 201, "")
 
@@ -303,8 +305,8 @@ func TestBindingLifecycle_UploadSubmitApprove_IsActiveAtOnce(t *testing.T) {
 	res.expect(t, 200, "")
 	var got bindingBody
 	res.json(t, &got)
-	if got.Status != "active" {
-		t.Fatalf("after approval: %s, want active at once", got.Status)
+	if got.Status != "active" || got.Consent != "not_required" {
+		t.Fatalf("after approval: %s with consent %q, want active at once, consent not_required", got.Status, got.Consent)
 	}
 	// valid_from is the Beijing date of the approval on the API's clock,
 	// which hands its instant to the workflow with the decision.
@@ -415,7 +417,7 @@ func TestBindingReview_Reject_EndsItAndAllowsANewRequest(t *testing.T) {
 
 func TestBindingReview_RequestDocuments_ThenUploadSubmitApprove(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.submitted(f)
 
 	res := a.review(b.ID, "request_documents", "please add the household register")
@@ -445,7 +447,7 @@ func TestBindingReview_RequestDocuments_ThenUploadSubmitApprove(t *testing.T) {
 
 func TestBindingReview_RejectOrRequestDocumentsWithoutReason_IsInvalidRequest(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.submitted(f)
 
 	a.review(b.ID, "reject", "").expect(t, 400, domain.CodeInvalidRequest)
@@ -462,11 +464,11 @@ func TestBindingReview_RejectOrRequestDocumentsWithoutReason_IsInvalidRequest(t 
 
 func TestBindingReview_NotUnderReview_IsWrongState(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.requestBinding(f, nil)
 	a.review(b.ID, "approve", "").expect(t, 409, domain.CodeBindingWrongState)
 
-	active := a.approvedBinding(a.newFamily(), nil)
+	active := a.approvedBinding(a.newChildFamily(), nil)
 	a.review(active.ID, "approve", "").expect(t, 409, domain.CodeBindingWrongState)
 	a.review(active.ID, "reject", "too late").expect(t, 409, domain.CodeBindingWrongState)
 
@@ -884,7 +886,7 @@ func TestDocumentUpload_RefusedUploadsStoreNothing(t *testing.T) {
 
 func TestDocumentUpload_WhileUnderReview_IsWrongState(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.submitted(f)
 
 	a.upload(f.holderToken, b.ID, "household_register", pngProof).expect(t, 409, domain.CodeBindingWrongState)
@@ -1033,7 +1035,7 @@ func TestAuthorisation_ReviewerSeesOnlySubmittedBindings(t *testing.T) {
 
 func TestAuthorisation_OnlyReviewersReview(t *testing.T) {
 	a := newTestAPI(t)
-	f := a.newFamily()
+	f := a.newChildFamily()
 	b := a.submitted(f)
 
 	for _, tok := range []string{f.holderToken, f.beneficiaryToken, a.admin(), a.token(domain.RoleInstitution, "H65270100001")} {

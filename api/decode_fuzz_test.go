@@ -60,6 +60,7 @@ var jsonRequests = []jsonRequest{
 	{route: "POST /v1/premium-payments", newDTO: dto[postPremiumPaymentRequest],
 		example: `{"beneficiary_id_number":"652701201605010331","year":2027,"amount":"400.00"}`,
 		parse:   func(s *server, c *gin.Context) (any, error) { return s.parsePremiumPayment(c) }},
+	{route: "POST /v1/bindings/:binding_id/consent", newDTO: dto[consentRequest], example: `{"decision":"accept"}`},
 }
 
 // jsonRequestIndex is the position of route in jsonRequests, as the

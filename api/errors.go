@@ -65,6 +65,8 @@ var statusOf = map[domain.Code]int{
 	domain.CodeBeneficiaryDeceased:          http.StatusUnprocessableEntity,
 	domain.CodeValidUntilInPast:             http.StatusUnprocessableEntity,
 	domain.CodeLimitBelowUsage:              http.StatusUnprocessableEntity,
+	domain.CodeConsentRequired:              http.StatusConflict,
+	domain.CodeConsentNotPending:            http.StatusConflict,
 
 	domain.CodeSettlementNotFound:          http.StatusNotFound,
 	domain.CodeSettlementConflict:          http.StatusConflict,

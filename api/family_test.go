@@ -44,10 +44,31 @@ func (a *testAPI) newFamily() family {
 	}
 }
 
+// newChildID returns a valid ID number no other test uses, of a child
+// about ten years old on testNow: under 16, bound without consent.
+func newChildID() domain.IDNumber {
+	n := int(nextSeq.Add(1))
+	return domain.ComposeIDNumber("652722", domain.DateOf(testNow).AddDays(-3650-n%1000), n)
+}
+
+// newChildFamily is newFamily with a child under 16 as the beneficiary.
+func (a *testAPI) newChildFamily() family {
+	a.t.Helper()
+	f := a.newFamily()
+	child := newChildID()
+	tok := a.admin()
+	a.do(request{method: "PUT", path: "/v1/persons/" + string(child), token: tok, body: map[string]any{"name": "小明"}}).expect(a.t, 200, "")
+	a.do(request{method: "PUT", path: "/v1/persons/" + string(child) + "/enrolment", token: tok,
+		body: map[string]any{"insutype": "390", "admdvs": "652722", "status": "normal", "arrears": false}}).expect(a.t, 200, "")
+	f.beneficiary, f.beneficiaryToken = child, a.token(domain.RoleInsured, string(child))
+	return f
+}
+
 // bindingBody decodes a binding response.
 type bindingBody struct {
 	ID           string  `json:"id"`
 	Status       string  `json:"status"`
+	Consent      string  `json:"consent"`
 	AnnualLimit  *string `json:"annual_limit"`
 	UsedThisYear string  `json:"used_this_year"`
 	ValidFrom    *string `json:"valid_from"`
@@ -117,11 +138,28 @@ func (a *testAPI) upload(token, bindingID, kind string, file []byte) response {
 	return a.do(request{method: "POST", path: "/v1/bindings/" + bindingID + "/documents", token: token, body: body, contentType: ct})
 }
 
-// approvedBinding walks a binding to active: request, upload, submit,
-// approve.
+// consented has the beneficiary accept a binding that waits for their
+// consent (the test families' beneficiaries are adults); a binding that
+// needs none is left as it is.
+func (a *testAPI) consented(f family, b bindingBody) {
+	a.t.Helper()
+	if b.Consent == "pending" {
+		a.consent(a.token(domain.RoleInsured, string(f.beneficiary)), b.ID, "accept").expect(a.t, 200, "")
+	}
+}
+
+// consent answers a binding as the caller.
+func (a *testAPI) consent(token, id, decision string) response {
+	a.t.Helper()
+	return a.do(request{method: "POST", path: "/v1/bindings/" + id + "/consent", token: token, body: map[string]any{"decision": decision}})
+}
+
+// approvedBinding walks a binding to active: request, consent when
+// needed, upload, submit, approve.
 func (a *testAPI) approvedBinding(f family, body map[string]any) bindingBody {
 	a.t.Helper()
 	b := a.requestBinding(f, body)
+	a.consented(f, b)
 	a.upload(f.holderToken, b.ID, "birth_certificate", pdfProof).expect(a.t, 201, "")
 	a.do(request{method: "POST", path: "/v1/bindings/" + b.ID + "/submit", token: f.holderToken}).expect(a.t, 200, "")
 	res := a.do(request{method: "POST", path: "/v1/bindings/" + b.ID + "/review", token: a.reviewer(),

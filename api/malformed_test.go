@@ -153,6 +153,13 @@ var malformedRoutes = map[string]malformedRoute{
 			{"reason", strings.Repeat("长", 10_000), domain.CodeInvalidRequest},
 		},
 	},
+	"POST /v1/bindings/:binding_id/consent": {
+		body: map[string]any{"decision": "accept"}, required: []string{"decision"},
+		fields: []fieldCase{
+			{"decision", sqlText, domain.CodeInvalidEnumValue},
+			{"decision", "accepted", domain.CodeInvalidEnumValue},
+		},
+	},
 	"GET /v1/bindings/:binding_id":                   {},
 	"GET /v1/bindings/:binding_id/documents/:doc_id": {},
 	"POST /v1/bindings/:binding_id/review": {

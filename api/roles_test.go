@@ -26,6 +26,7 @@ var allowedRoles = map[string][]domain.Role{
 	"POST /v1/bindings/:binding_id/submit":           {domain.RoleInsured},
 	"PATCH /v1/bindings/:binding_id":                 {domain.RoleInsured},
 	"POST /v1/bindings/:binding_id/unbind":           {domain.RoleInsured},
+	"POST /v1/bindings/:binding_id/consent":          {domain.RoleInsured},
 	"GET /v1/bindings/:binding_id":                   {domain.RoleInsured, domain.RoleReviewer, domain.RoleAdmin},
 	"GET /v1/bindings/:binding_id/documents/:doc_id": {domain.RoleInsured, domain.RoleReviewer},
 	"POST /v1/bindings/:binding_id/review":           {domain.RoleReviewer},

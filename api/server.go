@@ -90,6 +90,7 @@ func newRouter(d Deps) *gin.Engine {
 	insured.POST("/bindings/:binding_id/submit", handle(s.submitBinding))
 	insured.PATCH("/bindings/:binding_id", handle(s.patchBinding))
 	insured.POST("/bindings/:binding_id/unbind", handle(s.unbindBinding))
+	insured.POST("/bindings/:binding_id/consent", handle(s.consentBinding))
 	v1.GET("/bindings/:binding_id", requireRole(domain.RoleInsured, domain.RoleReviewer, domain.RoleAdmin), handle(s.getBinding))
 	v1.GET("/bindings/:binding_id/documents/:doc_id", requireRole(domain.RoleInsured, domain.RoleReviewer), handle(s.getDocument))
 	reviewer := v1.Group("", requireRole(domain.RoleReviewer))

@@ -19,6 +19,7 @@ type bindingRow struct {
 	Beneficiary  string         `db:"beneficiary_id_number"`
 	Relation     string         `db:"relation"`
 	Status       string         `db:"status"`
+	Consent      string         `db:"consent"`
 	AnnualLimit  *domain.Amount `db:"annual_limit"`
 	ValidFrom    domain.Date    `db:"valid_from"`
 	ValidUntil   domain.Date    `db:"valid_until"`
@@ -30,7 +31,7 @@ type bindingRow struct {
 func (r bindingRow) toDomain() domain.Binding {
 	return domain.Binding{
 		ID: r.ID, Holder: domain.IDNumber(r.Holder), Beneficiary: domain.IDNumber(r.Beneficiary),
-		Relation: domain.Relation(r.Relation), Status: domain.BindingStatus(r.Status),
+		Relation: domain.Relation(r.Relation), Status: domain.BindingStatus(r.Status), Consent: domain.Consent(r.Consent),
 		Terms:     domain.Terms{AnnualLimit: r.AnnualLimit, ValidUntil: r.ValidUntil},
 		ValidFrom: r.ValidFrom, RequestedAt: r.RequestedAt, SubmittedAt: r.SubmittedAt.Time,
 		UsedThisYear: r.UsedThisYear,
@@ -39,7 +40,7 @@ func (r bindingRow) toDomain() domain.Binding {
 
 // bindingSelect reads bindings with their usage in the year given as $1.
 const bindingSelect = `
-	SELECT b.id, b.holder_id_number, b.beneficiary_id_number, b.relation, b.status, b.annual_limit,
+	SELECT b.id, b.holder_id_number, b.beneficiary_id_number, b.relation, b.status, b.consent, b.annual_limit,
 		b.valid_from, b.valid_until, b.requested_at, b.submitted_at, COALESCE(u.used, 0) AS used_this_year
 	FROM bindings b LEFT JOIN binding_usage u ON u.binding_id = b.id AND u.year = $1`
 
@@ -50,17 +51,24 @@ type NewBinding struct {
 	Beneficiary domain.IDNumber
 	Relation    domain.Relation
 	Terms       domain.Terms
-	At          time.Time
+	// Consent is pending for a beneficiary who must consent; empty is
+	// not_required.
+	Consent domain.Consent
+	At      time.Time
 }
 
 // CreateBinding stores a new request as awaiting_documents with its first
 // history entry. A live binding for the same pair is BINDING_EXISTS.
 func (s *Store) CreateBinding(ctx context.Context, nb NewBinding) error {
+	consent := nb.Consent
+	if consent == "" {
+		consent = domain.ConsentNotRequired
+	}
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `
-			INSERT INTO bindings (id, holder_id_number, beneficiary_id_number, relation, status, annual_limit, valid_until, requested_at)
-			VALUES ($1, $2, $3, $4, 'awaiting_documents', $5, $6, $7)`
-		if _, err := tx.ExecContext(ctx, q, nb.ID, nb.Holder, nb.Beneficiary, nb.Relation, nb.Terms.AnnualLimit, nb.Terms.ValidUntil, nb.At); err != nil {
+			INSERT INTO bindings (id, holder_id_number, beneficiary_id_number, relation, status, consent, annual_limit, valid_until, requested_at)
+			VALUES ($1, $2, $3, $4, 'awaiting_documents', $5, $6, $7, $8)`
+		if _, err := tx.ExecContext(ctx, q, nb.ID, nb.Holder, nb.Beneficiary, nb.Relation, consent, nb.Terms.AnnualLimit, nb.Terms.ValidUntil, nb.At); err != nil {
 			if isUniqueViolation(err, "bindings_one_live_per_pair") {
 				return domain.Errorf(domain.CodeBindingExists, "a live binding for this family member exists already")
 			}
@@ -154,6 +162,54 @@ func (s *Store) TransitionBinding(ctx context.Context, t Transition) error {
 			return err
 		}
 		return insertHistory(ctx, tx, t.BindingID, t.At, t.Event, t.By, t.Reason, t.EventKey)
+	})
+}
+
+// ConsentAnswer is a beneficiary's answer to a binding that waits for
+// their consent, written by the workflow's activity. EventKey makes it
+// idempotent.
+type ConsentAnswer struct {
+	BindingID string
+	// Consent is accepted or declined.
+	Consent  domain.Consent
+	By       string
+	At       time.Time
+	EventKey string
+}
+
+// RecordConsent writes a beneficiary's answer and its history entry
+// (consent_accepted or consent_declined). A decline ends the binding as
+// declined in the same write. Repeating it with the same EventKey does
+// nothing; a binding that has ended is BINDING_WRONG_STATE, one whose
+// consent is not pending CONSENT_NOT_PENDING.
+func (s *Store) RecordConsent(ctx context.Context, a ConsentAnswer) error {
+	if a.Consent != domain.ConsentAccepted && a.Consent != domain.ConsentDeclined {
+		return domain.EnumError("consent", string(a.Consent), string(domain.ConsentAccepted), string(domain.ConsentDeclined))
+	}
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		status, done, err := lockForEvent(ctx, tx, a.BindingID, a.EventKey)
+		if err != nil || done {
+			return err
+		}
+		if !status.IsLive() {
+			return domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", status)
+		}
+		var consent domain.Consent
+		if err := tx.GetContext(ctx, &consent, `SELECT consent FROM bindings WHERE id = $1`, a.BindingID); err != nil {
+			return err
+		}
+		if consent != domain.ConsentPending {
+			return domain.Errorf(domain.CodeConsentNotPending, "the binding's consent is %s", consent)
+		}
+		const q = `
+			UPDATE bindings SET consent = $2, updated_at = now(),
+				status = CASE WHEN $2 = 'declined' THEN 'declined' ELSE status END,
+				ended_at = CASE WHEN $2 = 'declined' THEN $3 ELSE ended_at END
+			WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, q, a.BindingID, a.Consent, a.At); err != nil {
+			return err
+		}
+		return insertHistory(ctx, tx, a.BindingID, a.At, "consent_"+string(a.Consent), a.By, "", a.EventKey)
 	})
 }
 

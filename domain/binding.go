@@ -20,17 +20,19 @@ const (
 	BindingExpired           BindingStatus = "expired"
 	BindingUnbound           BindingStatus = "unbound"
 	BindingTerminated        BindingStatus = "terminated"
+	// BindingDeclined ends a binding its adult beneficiary refused.
+	BindingDeclined BindingStatus = "declined"
 )
 
 // ParseBindingStatus accepts every binding status.
 func ParseBindingStatus(s string) (BindingStatus, error) {
 	switch st := BindingStatus(s); st {
 	case BindingAwaitingDocuments, BindingUnderReview, BindingActive, BindingRejected,
-		BindingLapsed, BindingExpired, BindingUnbound, BindingTerminated:
+		BindingLapsed, BindingExpired, BindingUnbound, BindingTerminated, BindingDeclined:
 		return st, nil
 	}
 	return "", EnumError("status", s, "awaiting_documents", "under_review", "active", "rejected",
-		"lapsed", "expired", "unbound", "terminated")
+		"lapsed", "expired", "unbound", "terminated", "declined")
 }
 
 // IsLive reports whether the binding still counts as the pair's one live
@@ -119,7 +121,9 @@ type Binding struct {
 	Beneficiary IDNumber
 	Relation    Relation
 	Status      BindingStatus
-	Terms       Terms
+	// Consent is the beneficiary's agreement (not_required under 16).
+	Consent Consent
+	Terms   Terms
 	// ValidFrom is the day the binding became active (zero before).
 	ValidFrom   Date
 	RequestedAt time.Time

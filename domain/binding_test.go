@@ -22,6 +22,7 @@ func TestParseBindingStatus(t *testing.T) {
 		{"expired", domain.BindingExpired, ""},
 		{"unbound", domain.BindingUnbound, ""},
 		{"terminated", domain.BindingTerminated, ""},
+		{"declined", domain.BindingDeclined, ""},
 		{"Active", "", domain.CodeInvalidEnumValue},
 		{"active ", "", domain.CodeInvalidEnumValue},
 		{"requested", "", domain.CodeInvalidEnumValue},
@@ -56,6 +57,7 @@ func TestBindingStatus_IsLiveIsFinal(t *testing.T) {
 		{domain.BindingExpired, false},
 		{domain.BindingUnbound, false},
 		{domain.BindingTerminated, false},
+		{domain.BindingDeclined, false},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {

@@ -66,6 +66,8 @@ const (
 	CodeBeneficiaryDeceased          Code = "BENEFICIARY_DECEASED"
 	CodeValidUntilInPast             Code = "VALID_UNTIL_IN_PAST"
 	CodeLimitBelowUsage              Code = "LIMIT_BELOW_USAGE"
+	CodeConsentRequired              Code = "CONSENT_REQUIRED"
+	CodeConsentNotPending            Code = "CONSENT_NOT_PENDING"
 
 	// Settlement refusals and conflicts.
 	CodeSettlementNotFound          Code = "SETTLEMENT_NOT_FOUND"

@@ -21,6 +21,8 @@ const (
 	NoticeBindingExpiring          NoticeKind = "binding_expiring"
 	NoticeBindingExpired           NoticeKind = "binding_expired"
 	NoticeBindingTerminated        NoticeKind = "binding_terminated"
+	NoticeBindingDeclined          NoticeKind = "binding_declined"
+	NoticeBindingConsentLapsed     NoticeKind = "binding_consent_lapsed"
 )
 
 // BindingNoticeText writes the title and body of a binding notice in
@@ -53,6 +55,18 @@ func BindingNoticeText(kind NoticeKind, beneficiaryName string, b Binding, reaso
 			Title: "家庭共济申请已失效", Body: fmt.Sprintf("您与%s的家庭共济申请30日内未提交证明材料,已失效。", who),
 			TitleEN: "Family mutual-aid request lapsed",
 			BodyEN:  fmt.Sprintf("Your family mutual-aid request for %s lapsed: no proof of relationship was submitted within 30 days.", whoEN),
+		}
+	case NoticeBindingDeclined:
+		return NoticeText{
+			Title: "家庭共济申请已被拒绝", Body: fmt.Sprintf("%s未同意与您建立家庭共济关系,申请已终止。", who),
+			TitleEN: "Family mutual-aid request declined",
+			BodyEN:  fmt.Sprintf("%s did not agree to be bound to your family mutual aid; the request has ended.", whoEN),
+		}
+	case NoticeBindingConsentLapsed:
+		return NoticeText{
+			Title: "家庭共济申请已失效", Body: fmt.Sprintf("%s未在30日内同意与您建立家庭共济关系,申请已失效。", who),
+			TitleEN: "Family mutual-aid request lapsed",
+			BodyEN:  fmt.Sprintf("Your family mutual-aid request for %s lapsed: they did not agree to it within 30 days.", whoEN),
 		}
 	case NoticeBindingExpiring:
 		return NoticeText{

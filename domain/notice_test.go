@@ -43,6 +43,8 @@ func TestBindingNoticeText(t *testing.T) {
 		{"documents required with reason", domain.NoticeBindingDocumentsRequired, withValidity, "请上传户口本", []string{"请上传户口本", "30日"}, nil},
 		{"documents required without reason", domain.NoticeBindingDocumentsRequired, withValidity, "", []string{"—"}, nil},
 		{"lapsed", domain.NoticeBindingLapsed, longTerm, "", []string{"30日", "失效"}, nil},
+		{"declined", domain.NoticeBindingDeclined, longTerm, "", []string{"小明", "未同意", "终止"}, nil},
+		{"consent lapsed", domain.NoticeBindingConsentLapsed, longTerm, "", []string{"30日", "同意", "失效"}, nil},
 		{"expiring", domain.NoticeBindingExpiring, withValidity, "", []string{"2027-08-31"}, nil},
 		{"expired", domain.NoticeBindingExpired, withValidity, "", []string{"2027-08-31"}, nil},
 		{"terminated with reason", domain.NoticeBindingTerminated, withValidity, "主账户人参保状态已终止", []string{"主账户人参保状态已终止"}, nil},

@@ -27,7 +27,13 @@ func BindingLifecycle(ctx workflow.Context, in BindingInput) error {
 	if in.State != nil {
 		w.st = *in.State
 	} else {
-		w.st = BindingState{Status: domain.BindingAwaitingDocuments, Terms: in.Terms, ExpiresAt: expiryOf(in.Terms), AwaitingSince: in.RequestedAt}
+		w.st = BindingState{Status: domain.BindingAwaitingDocuments, Terms: in.Terms, ExpiresAt: expiryOf(in.Terms), AwaitingSince: in.RequestedAt, Consent: in.Consent}
+	}
+	switch {
+	case w.st.Consent == "":
+		w.st.Consent = domain.ConsentNotRequired
+	case w.st.Consent == domain.ConsentPending && w.st.ConsentDueAt.IsZero():
+		w.st.ConsentDueAt = in.RequestedAt.Add(ConsentWithin)
 	}
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -61,6 +67,7 @@ func (w *bindingWorkflow) setup(ctx workflow.Context) error {
 		{UpdateReview, w.review, w.validateReview},
 		{UpdateChangeTerms, w.changeTerms, w.validateChangeTerms},
 		{UpdateUnbind, w.unbind, w.validateUnbind},
+		{UpdateConsent, w.consent, w.validateConsent},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
@@ -160,11 +167,22 @@ const (
 	lapseDeadline
 	reminderDeadline
 	expiryDeadline
+	consentLapseDeadline
 )
 
 // nextDeadline computes the next timer from absolute times in the state,
-// so that a change of terms re-arms it.
+// so that a change of terms re-arms it: the lifecycle's own, or the lapse
+// of a pending consent when that comes first.
 func (w *bindingWorkflow) nextDeadline() (time.Time, deadlineEvent) {
+	deadline, event := w.lifecycleDeadline()
+	if w.st.Consent == domain.ConsentPending && w.st.Status.IsLive() && (deadline.IsZero() || w.st.ConsentDueAt.Before(deadline)) {
+		return w.st.ConsentDueAt, consentLapseDeadline
+	}
+	return deadline, event
+}
+
+// lifecycleDeadline is the next deadline of documents, reminder or expiry.
+func (w *bindingWorkflow) lifecycleDeadline() (time.Time, deadlineEvent) {
 	switch {
 	case w.st.Status == domain.BindingAwaitingDocuments:
 		return w.st.AwaitingSince.Add(LapseAfter), lapseDeadline
@@ -190,6 +208,8 @@ func (w *bindingWorkflow) onDeadline(ctx workflow.Context, event deadlineEvent) 
 	switch event {
 	case lapseDeadline:
 		return w.end(ctx, domain.BindingLapsed, "lapsed", "system", "no documents for 30 days", domain.NoticeBindingLapsed)
+	case consentLapseDeadline:
+		return w.end(ctx, domain.BindingLapsed, "lapsed", "system", "no consent within 30 days", domain.NoticeBindingConsentLapsed)
 	case reminderDeadline:
 		w.st.ReminderSentFor = w.st.Terms.ValidUntil
 		w.notify(domain.NoticeBindingExpiring, "", fmt.Sprintf("%s:reminder:%s", w.in.BindingID, w.st.Terms.ValidUntil))

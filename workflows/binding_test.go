@@ -42,10 +42,11 @@ type harness struct {
 
 	mu sync.Mutex
 	// log is every successful activity call in order: "transition <key>",
-	// "terms <key>", "notice <kind> <dedup key>".
+	// "terms <key>", "consent <key>", "notice <kind> <dedup key>".
 	log          []string
 	transitions  []db.Transition
 	termsChanges []db.TermsChange
+	consents     []db.ConsentAnswer
 	notices      []sentNotice
 	// attempts counts calls (failed ones included) by "transition <key>",
 	// "terms <key>" and "notice <dedup key>".
@@ -103,6 +104,15 @@ func newHarness(t *testing.T) *harness {
 			h.attempts["terms "+c.EventKey]++
 			h.termsChanges = append(h.termsChanges, c)
 			h.log = append(h.log, "terms "+c.EventKey)
+			return nil
+		})
+	env.OnActivity(acts.RecordConsent, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, c db.ConsentAnswer) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.attempts["consent "+c.EventKey]++
+			h.consents = append(h.consents, c)
+			h.log = append(h.log, "consent "+c.EventKey)
 			return nil
 		})
 	env.OnActivity(acts.NotifyHolder, mock.Anything, mock.Anything).Return(

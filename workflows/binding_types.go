@@ -16,6 +16,7 @@ const (
 	UpdateReview         = "review"
 	UpdateChangeTerms    = "change_terms"
 	UpdateUnbind         = "unbind"
+	UpdateConsent        = "consent"
 	QueryBindingState    = "state"
 	bindingWorkflowIDPre = "binding:"
 )
@@ -23,10 +24,12 @@ const (
 // BindingWorkflowID is the workflow id of a binding: binding:<id>.
 func BindingWorkflowID(bindingID string) string { return bindingWorkflowIDPre + bindingID }
 
-// Lifecycle policy: how long a request may wait for documents and how
-// early the holder is reminded of expiry.
+// Lifecycle policy: how long a request may wait for documents, and for
+// its adult beneficiary's consent (from the request), and how early the
+// holder is reminded of expiry.
 const (
 	LapseAfter     = 30 * 24 * time.Hour
+	ConsentWithin  = 30 * 24 * time.Hour
 	ReminderBefore = 7 * 24 * time.Hour
 )
 
@@ -37,14 +40,24 @@ type BindingInput struct {
 	Relation    domain.Relation
 	Terms       domain.Terms
 	RequestedAt time.Time
-	State       *BindingState `json:",omitempty"`
+	// Consent is pending when the beneficiary must consent (16 or older on
+	// the request day). Empty, as in inputs recorded before consent
+	// existed, is not_required.
+	Consent domain.Consent `json:",omitempty"`
+	State   *BindingState  `json:",omitempty"`
 }
 
 // BindingState is what the workflow knows of its binding; the query
 // "state" returns it.
 type BindingState struct {
 	Status domain.BindingStatus
-	Terms  domain.Terms
+	// Consent is the beneficiary's answer; empty in states carried before
+	// consent existed, which is not_required.
+	Consent domain.Consent `json:",omitempty"`
+	// ConsentDueAt is when a pending consent lapses the request: 30 days
+	// after it was made.
+	ConsentDueAt time.Time `json:",omitzero"`
+	Terms        domain.Terms
 	// DocumentIDs are the documents uploaded so far (deduplicates retried
 	// updates).
 	DocumentIDs []string
@@ -132,6 +145,14 @@ type TermsRequest struct {
 	By    Actor
 	Terms domain.Terms
 	At    time.Time `json:",omitzero"`
+}
+
+// ConsentRequest is the beneficiary's answer to a binding that waits for
+// their consent.
+type ConsentRequest struct {
+	By       Actor
+	Decision domain.ConsentDecision
+	At       time.Time `json:",omitzero"`
 }
 
 // UnbindRequest is the holder's unbinding.

@@ -61,7 +61,7 @@ func (w *bindingWorkflow) submit(ctx workflow.Context, req SubmitRequest) error 
 // status again: validators do not run on replay, so histories recorded
 // before the date rule stay replayable.
 func (w *bindingWorkflow) validateReview(ctx workflow.Context, req ReviewRequest) error {
-	if err := w.requireStatus(domain.BindingUnderReview); err != nil {
+	if err := w.checkReview(req); err != nil {
 		return err
 	}
 	until := w.st.Terms.ValidUntil
@@ -72,7 +72,7 @@ func (w *bindingWorkflow) validateReview(ctx workflow.Context, req ReviewRequest
 }
 
 func (w *bindingWorkflow) review(ctx workflow.Context, req ReviewRequest) error {
-	check := func() error { return w.requireStatus(domain.BindingUnderReview) }
+	check := func() error { return w.checkReview(req) }
 	return w.locked(ctx, check, func() error {
 		from := []domain.BindingStatus{domain.BindingUnderReview}
 		at := instant(ctx, req.At)
@@ -99,6 +99,19 @@ func (w *bindingWorkflow) review(ctx workflow.Context, req ReviewRequest) error 
 			return err
 		}
 	})
+}
+
+// checkReview refuses a review unless the binding is under review, and an
+// approval while the beneficiary's consent is pending (a rejection or a
+// request for documents is still possible).
+func (w *bindingWorkflow) checkReview(req ReviewRequest) error {
+	if err := w.requireStatus(domain.BindingUnderReview); err != nil {
+		return err
+	}
+	if req.Decision == domain.DecisionApprove && w.st.Consent == domain.ConsentPending {
+		return businessError(domain.Errorf(domain.CodeConsentRequired, "the beneficiary has not consented yet; the binding cannot be approved"))
+	}
+	return nil
 }
 
 func (w *bindingWorkflow) validateChangeTerms(ctx workflow.Context, req TermsRequest) error {
@@ -144,6 +157,51 @@ func (w *bindingWorkflow) unbind(ctx workflow.Context, req UnbindRequest) error 
 	return w.locked(ctx, check, func() error {
 		_, err := w.transition(ctx, domain.LiveBindingStatuses, domain.BindingUnbound, "unbound", req.By.String(), req.Reason, instant(ctx, req.At))
 		return err
+	})
+}
+
+func (w *bindingWorkflow) validateConsent(_ workflow.Context, req ConsentRequest) error {
+	if _, err := domain.ParseConsentDecision(string(req.Decision)); err != nil {
+		return businessError(err.(*domain.Error))
+	}
+	return w.checkConsent()
+}
+
+// checkConsent refuses an answer unless the binding is live and waits
+// for its beneficiary's consent.
+func (w *bindingWorkflow) checkConsent() error {
+	if !w.st.Status.IsLive() {
+		return w.wrongState()
+	}
+	if w.st.Consent != domain.ConsentPending {
+		return businessError(domain.Errorf(domain.CodeConsentNotPending, "the binding's consent is %s", w.st.Consent).
+			WithDetails(map[string]any{"consent": string(w.st.Consent)}))
+	}
+	return nil
+}
+
+// consent records the beneficiary's answer. An acceptance lets the binding
+// be approved and stops the consent's lapse clock; a decline ends it as
+// declined and tells the holder.
+func (w *bindingWorkflow) consent(ctx workflow.Context, req ConsentRequest) error {
+	return w.locked(ctx, w.checkConsent, func() error {
+		answer := req.Decision.Consent()
+		w.st.EventSeq++
+		a := db.ConsentAnswer{
+			BindingID: w.in.BindingID, Consent: answer, By: req.By.String(), At: instant(ctx, req.At),
+			EventKey: w.eventKey("consent_" + string(answer)),
+		}
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordConsent, a).Get(ctx, nil); err != nil {
+			return err
+		}
+		w.st.Consent = answer
+		w.changes++
+		if answer != domain.ConsentDeclined {
+			return nil
+		}
+		w.st.Status = domain.BindingDeclined
+		w.notify(domain.NoticeBindingDeclined, "", a.EventKey)
+		return w.publishStatus(ctx)
 	})
 }
 

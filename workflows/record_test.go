@@ -45,6 +45,7 @@ func TestRecordBindingHistories(t *testing.T) {
 	w.RegisterWorkflow(BindingLifecycle)
 	w.RegisterActivityWithOptions(func(context.Context, db.Transition) error { return nil }, activity.RegisterOptions{Name: "RecordTransition"})
 	w.RegisterActivityWithOptions(func(context.Context, db.TermsChange) error { return nil }, activity.RegisterOptions{Name: "RecordTerms"})
+	w.RegisterActivityWithOptions(func(context.Context, db.ConsentAnswer) error { return nil }, activity.RegisterOptions{Name: "RecordConsent"})
 	w.RegisterActivityWithOptions(func(context.Context, activities.BindingNotice) error { return nil }, activity.RegisterOptions{Name: "NotifyHolder"})
 	w.RegisterWorkflow(Settlement)
 	w.RegisterWorkflow(SettlementCancel)
@@ -60,6 +61,7 @@ func TestRecordBindingHistories(t *testing.T) {
 
 	holder := Actor{Role: domain.RoleInsured, Subject: "652701198503120113"}
 	reviewer := Actor{Role: domain.RoleReviewer, Subject: "reviewer01"}
+	spouse := Actor{Role: domain.RoleInsured, Subject: "652701198708230228"}
 	limit := domain.MustAmount("3000.00")
 	scenarios := map[string]func(id string){
 		"binding_approved_then_unbound": func(id string) {
@@ -84,25 +86,67 @@ func TestRecordBindingHistories(t *testing.T) {
 			update(t, c, id, UpdateReview, ReviewRequest{By: reviewer, Decision: domain.DecisionReject, Reason: "关系证明不符"})
 		},
 	}
-	for name, steps := range scenarios {
-		id := uuid.NewString()
-		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: BindingWorkflowID(id), TaskQueue: "record"}, BindingLifecycle,
-			BindingInput{BindingID: id, Relation: domain.RelationChild, Terms: domain.Terms{ValidUntil: domain.NewDate(2099, 6, 30)}, RequestedAt: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		steps(id)
-		if err := run.Get(ctx, nil); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", name+".json"))
+	// An adult beneficiary's binding waits for consent: the approval is
+	// refused until the spouse accepts after the submission; another
+	// spouse declines.
+	adults := map[string]func(id string){
+		"binding_consent_accepted_after_submit_then_approved": func(id string) {
+			update(t, c, id, UpdateAddDocument, DocumentAdded{DocumentID: "doc-1"})
+			update(t, c, id, UpdateSubmit, SubmitRequest{By: holder, At: time.Now()})
+			refused(t, c, id, UpdateReview, ReviewRequest{By: reviewer, Decision: domain.DecisionApprove, At: time.Now()})
+			update(t, c, id, UpdateConsent, ConsentRequest{By: spouse, Decision: domain.ConsentAccept, At: time.Now()})
+			update(t, c, id, UpdateReview, ReviewRequest{By: reviewer, Decision: domain.DecisionApprove, At: time.Now()})
+			update(t, c, id, UpdateUnbind, UnbindRequest{By: holder, At: time.Now()})
+		},
+		"binding_consent_declined": func(id string) {
+			update(t, c, id, UpdateAddDocument, DocumentAdded{DocumentID: "doc-1"})
+			update(t, c, id, UpdateConsent, ConsentRequest{By: spouse, Decision: domain.ConsentDecline, At: time.Now()})
+		},
 	}
+	for name, steps := range scenarios {
+		record(t, c, name, BindingInput{Relation: domain.RelationChild, Terms: domain.Terms{ValidUntil: domain.NewDate(2099, 6, 30)}}, steps)
+	}
+	for name, steps := range adults {
+		record(t, c, name, BindingInput{Relation: domain.RelationSpouse, Consent: domain.ConsentPending}, steps)
+	}
+}
+
+// record runs one binding scenario from in (its id and request time set
+// here) and writes its history to testdata/<name>.json.
+func record(t *testing.T, c client.Client, name string, in BindingInput, steps func(id string)) {
+	t.Helper()
+	ctx := context.Background()
+	id := uuid.NewString()
+	in.BindingID, in.RequestedAt = id, time.Now()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: BindingWorkflowID(id), TaskQueue: "record"}, BindingLifecycle, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps(id)
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", name+".json"))
 }
 
 func signal(t *testing.T, c client.Client, id, name string, arg any) {
 	t.Helper()
 	if err := c.SignalWorkflow(context.Background(), BindingWorkflowID(id), "", name, arg); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// refused sends an update the workflow's validator must refuse.
+func refused(t *testing.T, c client.Client, id, name string, arg any) {
+	t.Helper()
+	h, err := c.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
+		WorkflowID: BindingWorkflowID(id), UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(context.Background(), nil)
+	}
+	if err == nil {
+		t.Fatalf("update %s was not refused", name)
 	}
 }
 
