@@ -2,11 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -50,19 +53,40 @@ func (s *server) postBinding(c *gin.Context) error {
 		return err
 	}
 
+	if pending, ok, err := s.store.UnconfirmedBinding(c, holderID, beneficiaryID); err != nil {
+		return err
+	} else if ok {
+		return s.resumeBinding(c, pending, relation, terms)
+	}
 	nb := db.NewBinding{ID: uuid.NewString(), Holder: holderID, Beneficiary: beneficiaryID, Relation: relation, Terms: terms,
 		Consent: domain.ConsentOnRequest(beneficiaryID, today), At: s.now()}
 	if err := s.store.CreateBinding(c, nb); err != nil {
 		return err
 	}
 	if err := s.startBindingWorkflow(c, nb); err != nil {
-		// Leave nothing behind: the request never started.
-		if delErr := s.store.DeleteUnstartedBinding(context.WithoutCancel(c), nb.ID); delErr != nil {
-			logger(c).Error("remove unstarted binding", "binding_id", nb.ID, "error", delErr)
-		}
 		return err
 	}
 	return s.respondBinding(c, http.StatusCreated, nb.ID)
+}
+
+// resumeBinding completes a request whose workflow start had no answer,
+// when the holder asks for the same family member again: its workflow is
+// started, or found started. The same request is then answered as the
+// first would have been; another one finds the binding exists.
+func (s *server) resumeBinding(c *gin.Context, pending db.NewBinding, relation domain.Relation, terms domain.Terms) error {
+	if err := s.startBindingWorkflow(c, pending); err != nil {
+		return err
+	}
+	if pending.Relation != relation || !sameTerms(pending.Terms, terms) {
+		return domain.Errorf(domain.CodeBindingExists, "a live binding for this family member exists already")
+	}
+	return s.respondBinding(c, http.StatusCreated, pending.ID)
+}
+
+func sameTerms(a, b domain.Terms) bool {
+	sameLimit := (a.AnnualLimit == nil) == (b.AnnualLimit == nil) &&
+		(a.AnnualLimit == nil || a.AnnualLimit.Equal(b.AnnualLimit.Decimal))
+	return sameLimit && a.ValidUntil == b.ValidUntil
 }
 
 // checkBindingRules applies every rule a new binding must pass: the
@@ -102,11 +126,62 @@ func (s *server) checkParties(ctx context.Context, holderID, beneficiaryID domai
 	return domain.CheckBeneficiary(holderID, beneficiary, domain.DefaultPools)
 }
 
+// bindingStartAttempts bounds how often a request tries to start (or find)
+// a binding's workflow, each attempt within bindingStartAttemptTimeout.
+const (
+	bindingStartAttempts       = 3
+	bindingStartAttemptTimeout = 4 * time.Second
+)
+
+// startBindingWorkflow starts the workflow of a stored request and records
+// that it exists. The workflow id is the binding's, and a start finds a
+// workflow already started under it (a retry after a start whose answer
+// was lost attaches to it), so the start can be repeated until it is
+// answered. A start refused for certain removes the request: nothing is
+// left. A start never answered leaves the request stored and unconfirmed,
+// and the holder's next request for the same family member completes it;
+// removing it could leave a workflow without its row.
 func (s *server) startBindingWorkflow(c *gin.Context, nb db.NewBinding) error {
-	_, err := s.temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{
-		ID:                    workflows.BindingWorkflowID(nb.ID),
-		TaskQueue:             s.taskQueue,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	var err error
+	for attempt := range bindingStartAttempts {
+		if attempt > 0 {
+			select {
+			case <-c.Done():
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
+		if err = s.tryStartBindingWorkflow(c, nb); err == nil || refusedForCertain(err) || c.Err() != nil {
+			break
+		}
+	}
+	ctx := context.WithoutCancel(c)
+	switch {
+	case err == nil:
+		if cerr := s.store.ConfirmBindingStarted(ctx, nb.ID); cerr != nil {
+			// The workflow exists; the next request for the pair confirms it.
+			logger(c).Error("confirm binding started", "binding_id", nb.ID, "error", cerr)
+		}
+		return nil
+	case refusedForCertain(err):
+		logger(c).Error("start binding workflow refused", "binding_id", nb.ID, "error", err)
+		if delErr := s.store.DeleteUnstartedBinding(ctx, nb.ID); delErr != nil {
+			logger(c).Error("remove unstarted binding", "binding_id", nb.ID, "error", delErr)
+		}
+		return domain.Errorf(domain.CodeUnavailable, "the workflow service is unavailable; nothing was saved, try again")
+	default:
+		logger(c).Error("start binding workflow unanswered", "binding_id", nb.ID, "error", err)
+		return domain.Errorf(domain.CodeUnavailable, "the workflow service did not answer; the request is kept, send it again to complete it")
+	}
+}
+
+func (s *server) tryStartBindingWorkflow(c *gin.Context, nb db.NewBinding) error {
+	ctx, cancel := context.WithTimeout(c, bindingStartAttemptTimeout)
+	defer cancel()
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.BindingWorkflowID(nb.ID),
+		TaskQueue:                s.taskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.BindingStatusKey.ValueSet(string(domain.BindingAwaitingDocuments)),
 			workflows.BindingRelationKey.ValueSet(string(nb.Relation)),
@@ -114,9 +189,26 @@ func (s *server) startBindingWorkflow(c *gin.Context, nb db.NewBinding) error {
 	}, workflows.BindingLifecycle, workflows.BindingInput{
 		BindingID: nb.ID, Relation: nb.Relation, Terms: nb.Terms, RequestedAt: nb.At, Consent: nb.Consent,
 	})
-	if err != nil {
-		logger(c).Error("start binding workflow", "binding_id", nb.ID, "error", err)
-		return domain.Errorf(domain.CodeUnavailable, "the workflow service is unavailable; nothing was saved, try again")
+	var closed *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &closed) {
+		// A run under this id has started before, and has ended since.
+		return nil
 	}
-	return nil
+	return err
+}
+
+// refusedForCertain reports whether Temporal refused a start before
+// creating anything: an invalid request, an unknown namespace, a missing
+// permission or a rate limit. Any other failure (a timeout, a lost
+// connection) may have come after the workflow was created.
+func refusedForCertain(err error) bool {
+	var (
+		invalid    *serviceerror.InvalidArgument
+		denied     *serviceerror.PermissionDenied
+		noNS       *serviceerror.NamespaceNotFound
+		inactiveNS *serviceerror.NamespaceNotActive
+		exhausted  *serviceerror.ResourceExhausted
+	)
+	return errors.As(err, &invalid) || errors.As(err, &denied) || errors.As(err, &noNS) ||
+		errors.As(err, &inactiveNS) || errors.As(err, &exhausted)
 }

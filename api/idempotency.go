@@ -27,8 +27,9 @@ var idempotencyKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 // runs and its response is stored; the same key and body again get that
 // response; the same key with another body is 409 IDEMPOTENCY_KEY_REUSED,
 // and while the first is in flight 409 IDEMPOTENCY_IN_PROGRESS (a claim in
-// flight for longer than db.IdempotencyClaimStaleAfter is taken over). A
-// response of 500 or more is not stored, so the request can be retried.
+// flight for longer than db.IdempotencyClaimStaleAfter is taken over; the
+// claim's token then lets only the taker store its answer). A response of
+// 500 or more is not stored, so the request can be retried.
 func idempotent(store *db.Store) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader(idempotencyHeader)
@@ -50,12 +51,12 @@ func idempotent(store *db.Store) gin.HandlerFunc {
 		hash := requestHash(c.GetHeader("Content-Type"), body)
 
 		ctx := c.Request.Context()
-		claimed, existing, err := store.ClaimIdempotencyKey(ctx, k, hash)
+		token, existing, err := store.ClaimIdempotencyKey(ctx, k, hash)
 		if err != nil {
 			abortWithError(c, err)
 			return
 		}
-		if !claimed {
+		if token == "" {
 			replay(c, existing, hash)
 			return
 		}
@@ -69,18 +70,24 @@ func idempotent(store *db.Store) gin.HandlerFunc {
 		done := context.WithoutCancel(ctx)
 		defer func() {
 			if p := recover(); p != nil {
-				_ = store.ReleaseIdempotencyKey(done, k)
+				_ = store.ReleaseIdempotencyKey(done, k, token)
 				panic(p)
 			}
 			if w.Status() >= http.StatusInternalServerError {
-				if err := store.ReleaseIdempotencyKey(done, k); err != nil {
+				if err := store.ReleaseIdempotencyKey(done, k, token); err != nil {
 					logger(c).Error("release idempotency key", "error", err)
 				}
 				return
 			}
-			if err := store.CompleteIdempotencyKey(done, k, w.Status(), w.body.Bytes(), w.Header().Get("Content-Type")); err != nil {
+			stored, err := store.CompleteIdempotencyKey(done, k, token, w.Status(), w.body.Bytes(), w.Header().Get("Content-Type"))
+			switch {
+			case err != nil:
 				logger(c).Error("store idempotent response", "error", err)
-				_ = store.ReleaseIdempotencyKey(done, k)
+				_ = store.ReleaseIdempotencyKey(done, k, token)
+			case !stored:
+				// The claim went stale and another request took it over:
+				// its answer is the key's, this one is discarded.
+				logger(c).Warn("idempotent response discarded: the claim was taken over", "key", k.Key)
 			}
 		}()
 		c.Next()

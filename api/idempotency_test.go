@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -53,8 +55,8 @@ func TestIdempotencyKey_WhileFirstInFlight_IsInProgress(t *testing.T) {
 	req := entryRequest(a.admin(), id, "key-3", "10.00", "ref-4")
 	raw := `{"amount":"10.00","kind":"contribution","reference":"ref-4"}`
 	k := db.IdempotencyKey{Caller: "admin:admin01", Method: "POST", Path: req.path, Key: "key-3"}
-	if claimed, _, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(raw))); err != nil || !claimed {
-		t.Fatalf("claim: %v %v", claimed, err)
+	if token, _, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(raw))); err != nil || token == "" {
+		t.Fatalf("claim: %v %v", token, err)
 	}
 	req.body = raw
 	a.do(req).expect(t, 409, domain.CodeIdempotencyInProgress)
@@ -157,9 +159,9 @@ func TestIdempotencyKey_ClientGoneAway_ResponseIsStillStored(t *testing.T) {
 	postCancelled(t, a.store, key, 201)
 
 	k := db.IdempotencyKey{Caller: "admin:admin01", Method: "POST", Path: "/x", Key: key}
-	claimed, rec, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(`{}`)))
-	if err != nil || claimed || !rec.Completed || rec.StatusCode != 201 {
-		t.Fatalf("the key was left in flight or lost: claimed=%v rec=%+v err=%v", claimed, rec, err)
+	token, rec, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(`{}`)))
+	if err != nil || token != "" || !rec.Completed || rec.StatusCode != 201 {
+		t.Fatalf("the key was left in flight or lost: token=%q rec=%+v err=%v", token, rec, err)
 	}
 }
 
@@ -169,8 +171,60 @@ func TestIdempotencyKey_ClientGoneAway_ServerErrorStillReleasesTheKey(t *testing
 	postCancelled(t, a.store, key, 503)
 
 	k := db.IdempotencyKey{Caller: "admin:admin01", Method: "POST", Path: "/x", Key: key}
-	claimed, rec, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(`{}`)))
-	if err != nil || !claimed {
-		t.Fatalf("the key was not released: claimed=%v rec=%+v err=%v", claimed, rec, err)
+	token, rec, err := a.store.ClaimIdempotencyKey(context.Background(), k, requestHash("application/json", []byte(`{}`)))
+	if err != nil || token == "" {
+		t.Fatalf("the key was not released: token=%q rec=%+v err=%v", token, rec, err)
+	}
+}
+
+// A request whose claim went stale while it still ran, and was taken over
+// by a retry, answers its own client but is not stored, even when it
+// finishes before the retry: the retry's answer is the one every later
+// request with the key gets.
+func TestIdempotencyKey_StaleClaimTakenOver_FirstHoldersLateAnswerIsNotStored(t *testing.T) {
+	a := newTestAPI(t)
+	key := "stale-" + string(newID())
+	holders := []string{"first", "taker"}
+	entered := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	release := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	var calls atomic.Int32
+	r := idempotentOnly(t, a.store, func(c *gin.Context) {
+		n := calls.Add(1) - 1
+		close(entered[n])
+		<-release[n]
+		c.JSON(201, gin.H{"holder": holders[n]})
+	})
+	post := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/x", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(idempotencyHeader, key)
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec
+	}
+	answers := []chan *httptest.ResponseRecorder{make(chan *httptest.ResponseRecorder), make(chan *httptest.ResponseRecorder)}
+
+	go func() { answers[0] <- post() }()
+	<-entered[0]
+	// The first holder is still running when its claim goes stale, and a
+	// retry takes it over.
+	if _, err := a.store.DB().ExecContext(context.Background(),
+		`UPDATE idempotency_keys SET created_at = created_at - make_interval(secs => $2) WHERE key = $1`,
+		key, (db.IdempotencyClaimStaleAfter + time.Second).Seconds()); err != nil {
+		t.Fatal(err)
+	}
+	go func() { answers[1] <- post() }()
+	<-entered[1]
+	// The first holder answers while the taker still runs, then the taker.
+	for i, holder := range holders {
+		close(release[i])
+		if got := <-answers[i]; got.Code != 201 || !strings.Contains(got.Body.String(), `"`+holder+`"`) {
+			t.Fatalf("the %s request answered %d %s, want its own 201", holder, got.Code, got.Body)
+		}
+	}
+
+	replayed := post()
+	if replayed.Header().Get("Idempotent-Replayed") != "true" || !strings.Contains(replayed.Body.String(), `"taker"`) {
+		t.Fatalf("a later request got %s (replayed %q), want the taker's stored answer", replayed.Body, replayed.Header().Get("Idempotent-Replayed"))
 	}
 }

@@ -53,13 +53,12 @@ func (s *server) putEnrolment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.store.PutEnrolment(c, domain.Enrolment{IDNumber: id, Insutype: insutype, Admdvs: admdvs, Status: status, Arrears: *req.Arrears})
+	put := domain.Enrolment{IDNumber: id, Insutype: insutype, Admdvs: admdvs, Status: status, Arrears: *req.Arrears}
+	e, pending, err := s.store.PutEnrolmentEndingBindings(c, put, s.bindingEnding(c, coverReason(put)))
 	if err != nil {
 		return err
 	}
-	if err := s.terminateBindings(c, id, coverReason(e)); err != nil {
-		return err
-	}
+	s.terminateBindings(c, pending)
 	c.JSON(http.StatusOK, toEnrolmentResponse(e))
 	return nil
 }

@@ -118,13 +118,11 @@ func (s *server) postDeath(c *gin.Context) error {
 	if err := domain.ValidateDeath(id, req.Date, s.today()); err != nil {
 		return err
 	}
-	p, err := s.store.RecordDeath(c, id, req.Date)
+	p, pending, err := s.store.RecordDeathEndingBindings(c, id, req.Date, s.bindingEnding(c, deathReason(id, req.Date)))
 	if err != nil {
 		return err
 	}
-	if err := s.terminateBindings(c, id, deathReason(id, p.DeathDate)); err != nil {
-		return err
-	}
+	s.terminateBindings(c, pending)
 	c.JSON(http.StatusOK, toPersonResponse(p))
 	return nil
 }

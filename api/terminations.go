@@ -6,32 +6,32 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
 
+	"gongji/db"
 	"gongji/domain"
 	"gongji/workflows"
 )
 
-// terminateBindings tells every live binding of the person that matches
-// to end. The sync call that recorded the cause can be repeated: a binding
-// that has already ended ignores the signal.
-func (s *server) terminateBindings(c *gin.Context, person domain.IDNumber, reason func(b domain.Binding) string) error {
-	bindings, err := s.store.LiveBindingsOf(c, person, s.today().Year)
-	if err != nil {
-		return err
-	}
+// bindingEnding ends the bindings reason names, on behalf of the caller.
+func (s *server) bindingEnding(c *gin.Context, reason func(domain.Binding) string) db.BindingEnding {
+	return db.BindingEnding{By: actor(c).String(), At: s.now(), Reason: reason}
+}
+
+// terminateBindings tells the workflow of each binding a sync write ended
+// to end it. The write has already recorded each termination as pending
+// in the binding's history, so a signal that cannot be delivered (the
+// workflow service is down) is logged and left pending: the write stands
+// and the call answers 200. Repeating the sync call sends the signals
+// again; a binding that has ended already ignores its signal.
+func (s *server) terminateBindings(c *gin.Context, pending []db.PendingTermination) {
 	by := actor(c)
-	for _, b := range bindings {
-		why := reason(b)
-		if why == "" {
-			continue
-		}
-		t := workflows.Termination{Reason: why, By: by}
-		err := s.temporal.SignalWorkflow(c, workflows.BindingWorkflowID(b.ID), "", workflows.SignalTerminate, t)
+	for _, p := range pending {
+		t := workflows.Termination{Reason: p.Reason, By: by}
+		err := s.temporal.SignalWorkflow(c, workflows.BindingWorkflowID(p.BindingID), "", workflows.SignalTerminate, t)
 		var ended *serviceerror.NotFound
 		if err != nil && !errors.As(err, &ended) {
-			return fromTemporal(err)
+			logger(c).Error("termination left pending: signal failed", "binding_id", p.BindingID, "error", err)
 		}
 	}
-	return nil
 }
 
 // deathReason ends every binding of a person who died.

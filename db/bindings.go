@@ -58,7 +58,9 @@ type NewBinding struct {
 }
 
 // CreateBinding stores a new request as awaiting_documents with its first
-// history entry. A live binding for the same pair is BINDING_EXISTS.
+// history entry, its workflow's start not yet confirmed (see
+// ConfirmBindingStarted). A live binding for the same pair is
+// BINDING_EXISTS.
 func (s *Store) CreateBinding(ctx context.Context, nb NewBinding) error {
 	consent := nb.Consent
 	if consent == "" {
@@ -66,8 +68,8 @@ func (s *Store) CreateBinding(ctx context.Context, nb NewBinding) error {
 	}
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `
-			INSERT INTO bindings (id, holder_id_number, beneficiary_id_number, relation, status, consent, annual_limit, valid_until, requested_at)
-			VALUES ($1, $2, $3, $4, 'awaiting_documents', $5, $6, $7, $8)`
+			INSERT INTO bindings (id, holder_id_number, beneficiary_id_number, relation, status, consent, annual_limit, valid_until, requested_at, workflow_started)
+			VALUES ($1, $2, $3, $4, 'awaiting_documents', $5, $6, $7, $8, false)`
 		if _, err := tx.ExecContext(ctx, q, nb.ID, nb.Holder, nb.Beneficiary, nb.Relation, consent, nb.Terms.AnnualLimit, nb.Terms.ValidUntil, nb.At); err != nil {
 			if isUniqueViolation(err, "bindings_one_live_per_pair") {
 				return domain.Errorf(domain.CodeBindingExists, "a live binding for this family member exists already")
@@ -76,6 +78,30 @@ func (s *Store) CreateBinding(ctx context.Context, nb NewBinding) error {
 		}
 		return insertHistory(ctx, tx, nb.ID, nb.At, "requested", "insured:"+string(nb.Holder), "", nb.ID+":requested")
 	})
+}
+
+// ConfirmBindingStarted records that the binding's workflow exists.
+func (s *Store) ConfirmBindingStarted(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE bindings SET workflow_started = true WHERE id = $1 AND NOT workflow_started`, id)
+	return err
+}
+
+// UnconfirmedBinding returns the pair's live binding whose workflow start
+// was never confirmed (the start had no answer), as a NewBinding to start
+// it again; ok is false when there is none.
+func (s *Store) UnconfirmedBinding(ctx context.Context, holder, beneficiary domain.IDNumber) (nb NewBinding, ok bool, err error) {
+	var row bindingRow
+	err = s.db.GetContext(ctx, &row, bindingSelect+`
+		WHERE b.holder_id_number = $2 AND b.beneficiary_id_number = $3 AND NOT b.workflow_started
+			AND b.status IN ('awaiting_documents', 'under_review', 'active')`, 0, holder, beneficiary)
+	if isNoRows(err) {
+		return NewBinding{}, false, nil
+	}
+	if err != nil {
+		return NewBinding{}, false, err
+	}
+	b := row.toDomain()
+	return NewBinding{ID: b.ID, Holder: b.Holder, Beneficiary: b.Beneficiary, Relation: b.Relation, Terms: b.Terms, Consent: b.Consent, At: b.RequestedAt}, true, nil
 }
 
 // DeleteUnstartedBinding removes a request whose workflow could not be

@@ -28,8 +28,23 @@ func (r enrolmentRow) toDomain() domain.Enrolment {
 
 // PutEnrolment records where and how a known person is insured.
 func (s *Store) PutEnrolment(ctx context.Context, e domain.Enrolment) (domain.Enrolment, error) {
-	var out domain.Enrolment
+	out, _, err := s.PutEnrolmentEndingBindings(ctx, e, BindingEnding{})
+	return out, err
+}
+
+// PutEnrolmentEndingBindings is PutEnrolment that also records, in the
+// same transaction, the termination of the bindings end ends as pending
+// (see recordPendingTerminations), and returns them.
+func (s *Store) PutEnrolmentEndingBindings(ctx context.Context, e domain.Enrolment, end BindingEnding) (domain.Enrolment, []PendingTermination, error) {
+	var (
+		out     domain.Enrolment
+		pending []PendingTermination
+	)
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if pending, err = recordPendingTerminations(ctx, tx, e.IDNumber, end); err != nil {
+			return err
+		}
 		if _, err := getPerson(ctx, tx, e.IDNumber, true); err != nil {
 			return err
 		}
@@ -45,7 +60,10 @@ func (s *Store) PutEnrolment(ctx context.Context, e domain.Enrolment) (domain.En
 		out = row.toDomain()
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return domain.Enrolment{}, nil, err
+	}
+	return out, pending, nil
 }
 
 // Enrolment reads a person's enrolment; ok is false when none is recorded.

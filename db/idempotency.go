@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"time"
 )
 
@@ -31,23 +33,29 @@ type IdempotencyRecord struct {
 // key.
 const IdempotencyClaimStaleAfter = 5 * time.Minute
 
-// ClaimIdempotencyKey records the key with the request's hash. claimed is
-// true when this call stored it, or took over a stale claim (in flight for
-// longer than IdempotencyClaimStaleAfter); otherwise existing is what
-// another request stored before.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, requestHash string) (claimed bool, existing IdempotencyRecord, err error) {
+// ClaimIdempotencyKey records the key with the request's hash under a new
+// random claim token, which it returns: only the holder of the token may
+// complete or release the claim. It claims the key when no request stored
+// it yet, or takes over a stale claim (in flight for longer than
+// IdempotencyClaimStaleAfter) with a new token; otherwise token is "" and
+// existing is what another request stored before.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, requestHash string) (token string, existing IdempotencyRecord, err error) {
+	token, err = newClaimToken()
+	if err != nil {
+		return "", IdempotencyRecord{}, err
+	}
 	const claim = `
-		INSERT INTO idempotency_keys (caller, method, path, key, request_hash) VALUES ($1, $2, $3, $4, $5)
+		INSERT INTO idempotency_keys (caller, method, path, key, request_hash, claim_token) VALUES ($1, $2, $3, $4, $5, $7)
 		ON CONFLICT (caller, method, path, key) DO UPDATE
-			SET request_hash = EXCLUDED.request_hash, created_at = now()
+			SET request_hash = EXCLUDED.request_hash, claim_token = EXCLUDED.claim_token, created_at = now()
 			WHERE idempotency_keys.completed_at IS NULL
 				AND idempotency_keys.created_at < now() - make_interval(secs => $6)`
-	res, err := s.db.ExecContext(ctx, claim, k.Caller, k.Method, k.Path, k.Key, requestHash, IdempotencyClaimStaleAfter.Seconds())
+	res, err := s.db.ExecContext(ctx, claim, k.Caller, k.Method, k.Path, k.Key, requestHash, IdempotencyClaimStaleAfter.Seconds(), token)
 	if err != nil {
-		return false, IdempotencyRecord{}, err
+		return "", IdempotencyRecord{}, err
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
-		return true, IdempotencyRecord{}, nil
+		return token, IdempotencyRecord{}, nil
 	}
 	const q = `
 		SELECT request_hash, completed_at IS NOT NULL, COALESCE(status_code, 0), COALESCE(response_body, ''), COALESCE(content_type, '')
@@ -59,23 +67,38 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, reque
 		// Released between our insert and select: let the caller try again.
 		return s.ClaimIdempotencyKey(ctx, k, requestHash)
 	}
-	return false, rec, err
+	return "", rec, err
 }
 
-// CompleteIdempotencyKey stores the response given for a claimed key. A
-// key completed already keeps its first response.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, k IdempotencyKey, status int, body []byte, contentType string) error {
+func newClaimToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// CompleteIdempotencyKey stores the response given for a key claimed with
+// token. stored is false when the key is completed already (it keeps its
+// first response) or the claim was taken over (the response of the
+// request that took it over is the one kept).
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, k IdempotencyKey, token string, status int, body []byte, contentType string) (stored bool, err error) {
 	const q = `
-		UPDATE idempotency_keys SET status_code = $5, response_body = $6, content_type = $7, completed_at = now()
-		WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4 AND completed_at IS NULL`
-	_, err := s.db.ExecContext(ctx, q, k.Caller, k.Method, k.Path, k.Key, status, body, contentType)
-	return err
+		UPDATE idempotency_keys SET status_code = $6, response_body = $7, content_type = $8, completed_at = now()
+		WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4 AND claim_token = $5 AND completed_at IS NULL`
+	res, err := s.db.ExecContext(ctx, q, k.Caller, k.Method, k.Path, k.Key, token, status, body, contentType)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
-// ReleaseIdempotencyKey forgets a claimed key whose request failed with a
-// server error, so that a retry with the same key runs again.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, k IdempotencyKey) error {
-	const q = `DELETE FROM idempotency_keys WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4 AND completed_at IS NULL`
-	_, err := s.db.ExecContext(ctx, q, k.Caller, k.Method, k.Path, k.Key)
+// ReleaseIdempotencyKey forgets a key claimed with token whose request
+// failed with a server error, so that a retry with the same key runs
+// again. A claim taken over since is not the caller's to release.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, k IdempotencyKey, token string) error {
+	const q = `DELETE FROM idempotency_keys WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4 AND claim_token = $5 AND completed_at IS NULL`
+	_, err := s.db.ExecContext(ctx, q, k.Caller, k.Method, k.Path, k.Key, token)
 	return err
 }

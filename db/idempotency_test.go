@@ -13,24 +13,22 @@ func TestIdempotencyKey_ClaimCompleteReplay(t *testing.T) {
 	ctx := context.Background()
 	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/x", Key: "k1-" + string(uniqueID())}
 
-	claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h1")
-	if err != nil || !claimed {
-		t.Fatalf("first claim: claimed=%v err=%v", claimed, err)
+	first, _, err := s.ClaimIdempotencyKey(ctx, k, "h1")
+	if err != nil || first == "" {
+		t.Fatalf("first claim: token=%q err=%v", first, err)
 	}
-	claimed, rec, err := s.ClaimIdempotencyKey(ctx, k, "h1")
-	if err != nil || claimed || rec.Completed {
-		t.Fatalf("in-flight claim: claimed=%v rec=%+v err=%v", claimed, rec, err)
+	token, rec, err := s.ClaimIdempotencyKey(ctx, k, "h1")
+	if err != nil || token != "" || rec.Completed {
+		t.Fatalf("in-flight claim: token=%q rec=%+v err=%v", token, rec, err)
 	}
-	if err := s.CompleteIdempotencyKey(ctx, k, 201, []byte(`{"ok":true}`), "application/json"); err != nil {
-		t.Fatal(err)
-	}
+	complete(t, s, k, first, 201, `{"ok":true}`, true)
 	_, rec, err = s.ClaimIdempotencyKey(ctx, k, "h1")
 	if err != nil || !rec.Completed || rec.StatusCode != 201 || string(rec.Body) != `{"ok":true}` || rec.RequestHash != "h1" {
 		t.Fatalf("replay: rec=%+v err=%v", rec, err)
 	}
 	other := k
 	other.Caller = "admin:a2"
-	if claimed, _, _ := s.ClaimIdempotencyKey(ctx, other, "h1"); !claimed {
+	if token, _, _ := s.ClaimIdempotencyKey(ctx, other, "h1"); token == "" {
 		t.Fatal("a key is scoped to its caller, but another caller could not claim it")
 	}
 }
@@ -39,14 +37,25 @@ func TestIdempotencyKey_ReleasedKeyCanBeClaimedAgain(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/y", Key: "k2-" + string(uniqueID())}
-	if claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h"); err != nil || !claimed {
-		t.Fatalf("claim: %v %v", claimed, err)
+	token, _, err := s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || token == "" {
+		t.Fatalf("claim: %q %v", token, err)
 	}
-	if err := s.ReleaseIdempotencyKey(ctx, k); err != nil {
+	if err := s.ReleaseIdempotencyKey(ctx, k, token); err != nil {
 		t.Fatal(err)
 	}
-	if claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h"); err != nil || !claimed {
-		t.Fatalf("claim after release: %v %v", claimed, err)
+	if token, _, err := s.ClaimIdempotencyKey(ctx, k, "h"); err != nil || token == "" {
+		t.Fatalf("claim after release: %q %v", token, err)
+	}
+}
+
+// complete stores a response for the claim token holds, and fails unless
+// it was stored exactly when wantStored.
+func complete(t *testing.T, s *db.Store, k db.IdempotencyKey, token string, status int, body string, wantStored bool) {
+	t.Helper()
+	stored, err := s.CompleteIdempotencyKey(context.Background(), k, token, status, []byte(body), "application/json")
+	if err != nil || stored != wantStored {
+		t.Fatalf("complete %d %s: stored=%v err=%v, want stored=%v", status, body, stored, err, wantStored)
 	}
 }
 
@@ -65,24 +74,22 @@ func TestIdempotencyKey_StaleClaimIsTakenOver(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/z", Key: "k3-" + string(uniqueID())}
-	if claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h-old"); err != nil || !claimed {
-		t.Fatalf("claim: %v %v", claimed, err)
+	if token, _, err := s.ClaimIdempotencyKey(ctx, k, "h-old"); err != nil || token == "" {
+		t.Fatalf("claim: %q %v", token, err)
 	}
 	// The first request's process died: its claim is never completed.
 	backdateClaim(t, s, k, db.IdempotencyClaimStaleAfter+time.Second)
 
-	claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h-new")
-	if err != nil || !claimed {
-		t.Fatalf("a claim older than %s was not taken over: claimed=%v err=%v", db.IdempotencyClaimStaleAfter, claimed, err)
+	taker, _, err := s.ClaimIdempotencyKey(ctx, k, "h-new")
+	if err != nil || taker == "" {
+		t.Fatalf("a claim older than %s was not taken over: token=%q err=%v", db.IdempotencyClaimStaleAfter, taker, err)
 	}
 	// The new claim is fresh: a third request waits for it.
-	claimed, rec, err := s.ClaimIdempotencyKey(ctx, k, "h-new")
-	if err != nil || claimed || rec.Completed || rec.RequestHash != "h-new" {
-		t.Fatalf("after takeover: claimed=%v rec=%+v err=%v", claimed, rec, err)
+	token, rec, err := s.ClaimIdempotencyKey(ctx, k, "h-new")
+	if err != nil || token != "" || rec.Completed || rec.RequestHash != "h-new" {
+		t.Fatalf("after takeover: token=%q rec=%+v err=%v", token, rec, err)
 	}
-	if err := s.CompleteIdempotencyKey(ctx, k, 201, []byte(`{}`), "application/json"); err != nil {
-		t.Fatal(err)
-	}
+	complete(t, s, k, taker, 201, `{}`, true)
 	if _, rec, err := s.ClaimIdempotencyKey(ctx, k, "h-new"); err != nil || !rec.Completed || rec.StatusCode != 201 {
 		t.Fatalf("replay after takeover: rec=%+v err=%v", rec, err)
 	}
@@ -92,13 +99,13 @@ func TestIdempotencyKey_RecentClaimIsInProgress(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/z", Key: "k4-" + string(uniqueID())}
-	if claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h"); err != nil || !claimed {
-		t.Fatalf("claim: %v %v", claimed, err)
+	if token, _, err := s.ClaimIdempotencyKey(ctx, k, "h"); err != nil || token == "" {
+		t.Fatalf("claim: %q %v", token, err)
 	}
 	backdateClaim(t, s, k, db.IdempotencyClaimStaleAfter-time.Minute)
-	claimed, rec, err := s.ClaimIdempotencyKey(ctx, k, "h")
-	if err != nil || claimed || rec.Completed {
-		t.Fatalf("a claim younger than %s was taken over: claimed=%v rec=%+v err=%v", db.IdempotencyClaimStaleAfter, claimed, rec, err)
+	token, rec, err := s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || token != "" || rec.Completed {
+		t.Fatalf("a claim younger than %s was taken over: token=%q rec=%+v err=%v", db.IdempotencyClaimStaleAfter, token, rec, err)
 	}
 }
 
@@ -106,15 +113,49 @@ func TestIdempotencyKey_OldCompletedKeyIsReplayedNotTakenOver(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/z", Key: "k5-" + string(uniqueID())}
-	if claimed, _, err := s.ClaimIdempotencyKey(ctx, k, "h"); err != nil || !claimed {
-		t.Fatalf("claim: %v %v", claimed, err)
+	first, _, err := s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || first == "" {
+		t.Fatalf("claim: %q %v", first, err)
 	}
-	if err := s.CompleteIdempotencyKey(ctx, k, 201, []byte(`{"first":true}`), "application/json"); err != nil {
+	complete(t, s, k, first, 201, `{"first":true}`, true)
+	backdateClaim(t, s, k, 24*time.Hour)
+	token, rec, err := s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || token != "" || !rec.Completed || string(rec.Body) != `{"first":true}` {
+		t.Fatalf("token=%q rec=%+v err=%v", token, rec, err)
+	}
+}
+
+// A first holder that outlives its stale claim cannot complete or release
+// the key once another request took it over: the taker's answer is kept.
+func TestIdempotencyKey_TakenOverClaim_FirstHoldersLateCompletionIsDiscarded(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	k := db.IdempotencyKey{Caller: "admin:a1", Method: "POST", Path: "/v1/z", Key: "k6-" + string(uniqueID())}
+	first, _, err := s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || first == "" {
+		t.Fatalf("claim: %q %v", first, err)
+	}
+	backdateClaim(t, s, k, db.IdempotencyClaimStaleAfter+time.Second)
+	taker, _, err := s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || taker == "" || taker == first {
+		t.Fatalf("takeover: token=%q (first %q) err=%v", taker, first, err)
+	}
+
+	// The first holder, still running, fails with a server error and then
+	// answers late: neither its release nor its answer touches the claim.
+	if err := s.ReleaseIdempotencyKey(ctx, k, first); err != nil {
 		t.Fatal(err)
 	}
-	backdateClaim(t, s, k, 24*time.Hour)
-	claimed, rec, err := s.ClaimIdempotencyKey(ctx, k, "h")
-	if err != nil || claimed || !rec.Completed || string(rec.Body) != `{"first":true}` {
-		t.Fatalf("claimed=%v rec=%+v err=%v", claimed, rec, err)
+	complete(t, s, k, first, 201, `{"holder":"first"}`, false)
+	token, rec, err := s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || token != "" || rec.Completed {
+		t.Fatalf("the taker's claim was released or completed by the first holder: token=%q rec=%+v err=%v", token, rec, err)
+	}
+
+	complete(t, s, k, taker, 201, `{"holder":"taker"}`, true)
+	complete(t, s, k, first, 201, `{"holder":"first"}`, false)
+	_, rec, err = s.ClaimIdempotencyKey(ctx, k, "h")
+	if err != nil || !rec.Completed || string(rec.Body) != `{"holder":"taker"}` {
+		t.Fatalf("stored: %s (completed %v) err=%v, want the taker's answer", rec.Body, rec.Completed, err)
 	}
 }

@@ -40,8 +40,23 @@ func (s *Store) Person(ctx context.Context, id domain.IDNumber) (domain.Person, 
 // RecordDeath sets the person's date of death. Recording the same date again
 // is a no-op; a different date is PERSON_DECEASED.
 func (s *Store) RecordDeath(ctx context.Context, id domain.IDNumber, date domain.Date) (domain.Person, error) {
-	var out domain.Person
+	p, _, err := s.RecordDeathEndingBindings(ctx, id, date, BindingEnding{})
+	return p, err
+}
+
+// RecordDeathEndingBindings is RecordDeath that also records, in the same
+// transaction, the termination of the bindings end ends as pending (see
+// recordPendingTerminations), and returns them.
+func (s *Store) RecordDeathEndingBindings(ctx context.Context, id domain.IDNumber, date domain.Date, end BindingEnding) (domain.Person, []PendingTermination, error) {
+	var (
+		out     domain.Person
+		pending []PendingTermination
+	)
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if pending, err = recordPendingTerminations(ctx, tx, id, end); err != nil {
+			return err
+		}
 		p, err := getPerson(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -62,7 +77,10 @@ func (s *Store) RecordDeath(ctx context.Context, id domain.IDNumber, date domain
 		out = p
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return domain.Person{}, nil, err
+	}
+	return out, pending, nil
 }
 
 func getPerson(ctx context.Context, q sqlx.QueryerContext, id domain.IDNumber, forUpdate bool) (domain.Person, error) {

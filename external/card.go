@@ -13,8 +13,9 @@ import (
 type CardGateway interface {
 	// Charge captures amount from the card; a refusal is CARD_DECLINED.
 	Charge(ctx context.Context, key, token string, amount domain.Amount) error
-	// Reverse undoes a charge whose outcome is unknown (冲正); it does
-	// nothing when the charge never happened.
+	// Reverse undoes a charge whose outcome is unknown (冲正). When the
+	// charge never happened it records the key as void, and a charge that
+	// reaches the gateway later under that key is refused.
 	Reverse(ctx context.Context, key string) error
 	// Refund pays a captured charge back.
 	Refund(ctx context.Context, key string) error
@@ -63,12 +64,15 @@ func (c CardSimulator) Charge(ctx context.Context, key, token string, amount dom
 	return nil
 }
 
-// Reverse marks a captured charge reversed; unknown keys are fine.
+// Reverse marks a captured charge reversed, and an unknown key voided: a
+// charge request that arrives after its reversal then finds the key void
+// and is declined, never captured.
 func (c CardSimulator) Reverse(ctx context.Context, key string) error {
 	if err := c.Faults.Check(OpCardReverse); err != nil {
 		return err
 	}
-	return c.Store.SetCardChargeStatus(ctx, key, "reversed")
+	_, err := c.Store.ReverseCardCharge(ctx, key)
+	return err
 }
 
 // Refund marks a captured charge refunded.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,4 +113,58 @@ func TestCheck_FindsEachFaultAndOnlyIt(t *testing.T) {
 			t.Fatalf("with Settled: broken %v, want every settlement ended among them", got)
 		}
 	})
+}
+
+// A limit lowered below a past year's usage (allowed: a change is held to
+// the usage of its own year) breaks nothing; usage above the limit in the
+// year of the change or later does.
+func TestCheck_UsageBeforeTheLastTermsChange_IsNotHeldToTheNewLimit(t *testing.T) {
+	ctx := context.Background()
+	store := db.NewStore(dbtest.Open(t, testURL))
+	holder := domain.ComposeIDNumber("652701", domain.NewDate(1980, 1, 2), 23)
+	child := domain.ComposeIDNumber("652722", domain.NewDate(2016, 5, 1), 33)
+	for _, p := range []domain.IDNumber{holder, child} {
+		if _, err := store.UpsertPerson(ctx, domain.Person{IDNumber: p, Name: "测试"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	changedAt := time.Date(2026, 6, 1, 10, 0, 0, 0, domain.Beijing)
+	id := "usage-years-binding"
+	limit := domain.MustAmount("1000.00")
+	if err := store.CreateBinding(ctx, db.NewBinding{ID: id, Holder: holder, Beneficiary: child, Relation: domain.RelationChild,
+		Terms: domain.Terms{AnnualLimit: &limit}, At: changedAt.AddDate(-2, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.DB().ExecContext(ctx, `INSERT INTO binding_usage (binding_id, year, used) VALUES ($1, 2025, 900.00), ($1, 2026, 100.00)`, id); err != nil {
+		t.Fatal(err)
+	}
+	lower := domain.MustAmount("500.00")
+	if err := store.ChangeTerms(ctx, db.TermsChange{BindingID: id, Terms: domain.Terms{AnnualLimit: &lower}, By: "insured:" + string(holder),
+		At: changedAt, EventKey: id + ":1:terms_changed"}); err != nil {
+		t.Fatal(err)
+	}
+	violations := func() []string {
+		t.Helper()
+		var out []string
+		for _, res := range check(t, store, invariants.Options{}).Results {
+			if res.Name != "yearly usage within the binding's limit" {
+				continue
+			}
+			for _, v := range res.Violations {
+				if strings.HasPrefix(v, id+" ") {
+					out = append(out, v)
+				}
+			}
+		}
+		return out
+	}
+	if got := violations(); len(got) != 0 {
+		t.Fatalf("a limit lowered below last year's usage only: violations %q", got)
+	}
+	if _, err := store.DB().ExecContext(ctx, `UPDATE binding_usage SET used = 500.01 WHERE binding_id = $1 AND year = 2026`, id); err != nil {
+		t.Fatal(err)
+	}
+	if got := violations(); len(got) != 1 || !strings.HasPrefix(got[0], id+" 2026:") {
+		t.Fatalf("usage above the limit in the year of the change: violations %q, want the 2026 one", got)
+	}
 }
