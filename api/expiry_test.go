@@ -64,10 +64,17 @@ func TestExpiry_PastValidUntilOnTheAPIsClock_ReadsExpiredRefusesPatchAndDoesNotP
 	a := newSettleAPI(t, settleTopupTimeout)
 	inst := a.hospital()
 	until := settleDay.AddDays(2)
-	f, fathers := a.boundFamily("1000.00", map[string]any{"valid_until": until.String()})
+	// The father's binding, valid until two days on, is the older: the
+	// child's first payer. The mother's is long-term.
+	father := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
 	mother := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
-	fm := family{holder: mother, beneficiary: f.beneficiary, holderToken: a.token(domain.RoleInsured, string(mother)), beneficiaryToken: f.beneficiaryToken}
-	mothers := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(time.Minute) } }).activeBinding(fm, nil)
+	child := a.syncInsured("390", "652722", "normal", false, "", "")
+	first, second := sameDayAPIs(t)
+	fathers := first.activeBinding(family{holder: father, beneficiary: child, holderToken: first.token(domain.RoleInsured, string(father))},
+		map[string]any{"valid_until": until.String()})
+	mothers := second.activeBinding(family{holder: mother, beneficiary: child, holderToken: second.token(domain.RoleInsured, string(mother))}, nil)
+	f := family{holder: father, beneficiary: child,
+		holderToken: a.token(domain.RoleInsured, string(father)), beneficiaryToken: a.token(domain.RoleInsured, string(child))}
 
 	// On the run's clock the binding is active; three days on, its last
 	// valid day (until) was yesterday.

@@ -33,6 +33,21 @@ func (a *testAPI) syncMinor() domain.IDNumber {
 	return id
 }
 
+// sameDayAPIs are two APIs over the package's database whose clocks are a
+// minute apart and both on settleDay (Beijing): of two bindings approved
+// through them, the first's is the older, and both are active on
+// settleDay, whatever the hour of the run.
+func sameDayAPIs(t *testing.T) (first, second *testAPI) {
+	t.Helper()
+	at := func(now time.Time) *testAPI {
+		return newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return now } })
+	}
+	if domain.DateOf(testNow.Add(time.Minute)) == settleDay {
+		return at(testNow), at(testNow.Add(time.Minute))
+	}
+	return at(testNow.Add(-time.Minute)), at(testNow)
+}
+
 func familyPriorityPath(beneficiary domain.IDNumber) string {
 	return "/v1/family/" + string(beneficiary) + "/priority"
 }
@@ -76,12 +91,13 @@ func TestFamilyPriority_AParentSetsAMinorsPayerOrder(t *testing.T) {
 	child := a.syncMinor()
 	father := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
 	mother := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
+	// The mother's binding is requested a minute after the father's: his
+	// is the older, first by default.
+	first, second := sameDayAPIs(t)
+	fathers := first.activeBinding(family{holder: father, beneficiary: child, holderToken: first.token(domain.RoleInsured, string(father))}, nil)
+	mothers := second.activeBinding(family{holder: mother, beneficiary: child, holderToken: second.token(domain.RoleInsured, string(mother))}, nil)
 	ff := family{holder: father, beneficiary: child, holderToken: a.token(domain.RoleInsured, string(father))}
 	fm := family{holder: mother, beneficiary: child, holderToken: a.token(domain.RoleInsured, string(mother))}
-	fathers := a.activeBinding(ff, nil)
-	// The mother's binding is requested a minute later: the father's is the
-	// older, first by default.
-	mothers := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(time.Minute) } }).activeBinding(fm, nil)
 
 	if got := a.familyPriority(ff.holderToken, child); !slices.Equal(got, []string{fathers.ID, mothers.ID}) {
 		t.Fatalf("default order %v, want the father's (older) first: [%s %s]", got, fathers.ID, mothers.ID)
