@@ -143,6 +143,16 @@ var authzRows = []authzRow{
 	{"PUT /v1/me/priority", asBeneficiary, whoseOther, 422, domain.CodePriorityBindingNotYours},
 	{"PUT /v1/me/priority", asHolder, whoseOwn, 422, domain.CodePriorityBindingNotYours}, // his binding as holder
 	{"PUT /v1/me/priority", asHolder, whoseOther, 422, domain.CodePriorityBindingNotYours},
+	// A minor's payer order: a holder with a live binding to the minor;
+	// own is the holder's bound child, other another holder's child. The
+	// beneficiary actor (an adult) on their own id holds no binding to
+	// themselves, and an adult uses /v1/me/priority anyway.
+	{"GET /v1/family/:beneficiary_id_number/priority", asHolder, whoseOwn, 200, ""},
+	{"GET /v1/family/:beneficiary_id_number/priority", asHolder, whoseOther, 403, domain.CodeForbidden},
+	{"GET /v1/family/:beneficiary_id_number/priority", asBeneficiary, whoseOwn, 403, domain.CodeForbidden},
+	{"PUT /v1/family/:beneficiary_id_number/priority", asHolder, whoseOwn, 200, ""},
+	{"PUT /v1/family/:beneficiary_id_number/priority", asHolder, whoseOther, 403, domain.CodeForbidden},
+	{"PUT /v1/family/:beneficiary_id_number/priority", asBeneficiary, whoseOwn, 403, domain.CodeForbidden},
 
 	// Premiums: anyone reads the price; only the paying holder reads a payment.
 	{"GET /v1/premiums/:year", asHolder, whoseNone, 200, ""},
@@ -160,7 +170,7 @@ var authzRows = []authzRow{
 // or the body: every role allowed on it but admin needs an own and an
 // other row.
 func authzOwned(route string) bool {
-	for _, p := range []string{":binding_id", ":settlement_id", ":notification_id", ":payment_id"} {
+	for _, p := range []string{":binding_id", ":settlement_id", ":notification_id", ":payment_id", ":beneficiary_id_number"} {
 		if strings.Contains(route, p) {
 			return true
 		}
@@ -275,6 +285,10 @@ type authzWorld struct {
 	consenter      family
 	asked          string // h2's, submitted once and sent back for documents
 	newBeneficiary domain.IDNumber
+	// m1 and m2 are minors, bound (awaiting documents) by h1's and h2's
+	// holder through m1Binding and m2Binding.
+	m1, m2               domain.IDNumber
+	m1Binding, m2Binding string
 
 	instA, instB  institution
 	s1, sb, sDue  settlementBody // instA's completed, instB's completed, instA's awaiting a cash top-up
@@ -328,6 +342,9 @@ func newAuthzWorld(a *testAPI) *authzWorld {
 	w.asked = a.submitted(k).ID
 	a.review(w.asked, "request_documents", "请补充户口簿").expect(a.t, 200, "")
 	w.newBeneficiary = a.syncInsured("390", "652722", "normal", false, "", "")
+	w.m1, w.m2 = a.syncMinor(), a.syncMinor()
+	w.m1Binding = a.requestBinding(family{holder: w.h1.holder, beneficiary: w.m1, holderToken: w.h1.holderToken}, nil).ID
+	w.m2Binding = a.requestBinding(family{holder: w.h2.holder, beneficiary: w.m2, holderToken: w.h2.holderToken}, nil).ID
 
 	w.s1 = a.settle(w.instA, visit(newVisitNo(), w.h1.beneficiary, true, cardTopup("tok_authz_a"),
 		billItem("D001", "drug", "300.00"), billItem("N001", "non_medical", "10.00")), "completed")
@@ -359,7 +376,7 @@ func newAuthzWorld(a *testAPI) *authzWorld {
 		asInstitution: w.instA.token, asAdmin: a.admin(),
 	}
 	w.institutions = []string{w.instA.code, w.instB.code}
-	w.persons = []string{string(w.synced), string(w.dying), string(w.newBeneficiary)}
+	w.persons = []string{string(w.synced), string(w.dying), string(w.newBeneficiary), string(w.m1), string(w.m2)}
 	for _, fam := range []family{w.h1, w.h2, f, g, r, u, k, w.consenter} {
 		w.persons = append(w.persons, string(fam.holder), string(fam.beneficiary))
 	}
@@ -441,9 +458,16 @@ func (w *authzWorld) target(route string, as authzActor, wh authzWhose) authzTar
 	if route == "POST /v1/persons/:id_number/death" {
 		person = w.dying
 	}
+	minor, minorsBinding := w.m1, w.m1Binding
+	switch {
+	case !mine:
+		minor, minorsBinding = w.m2, w.m2Binding
+	case as == asBeneficiary:
+		minor = w.h1.beneficiary
+	}
 	path = strings.NewReplacer(":binding_id", b.id, ":doc_id", b.doc, ":settlement_id", settlement.ID,
 		":notification_id", notice, ":payment_id", payment, ":webhook_id", w.parked, ":id_number", string(person),
-		":filing_no", "BA-AUTHZ", ":code", w.instA.code, ":year", "2027").Replace(path)
+		":filing_no", "BA-AUTHZ", ":code", w.instA.code, ":year", "2027", ":beneficiary_id_number", string(minor)).Replace(path)
 	t := authzTarget{req: request{method: method, path: path, token: w.tokens[as]}}
 
 	switch {
@@ -539,6 +563,14 @@ func (w *authzWorld) target(route string, as authzActor, wh authzWhose) authzTar
 		}
 		t.refusalSecrets = []string{string(w.h2.holder)}
 
+	case "GET /v1/family/:beneficiary_id_number/priority":
+		t.shows = []string{minorsBinding}
+		t.refusalSecrets = []string{w.m2Binding, string(w.h2.holder)}
+	case "PUT /v1/family/:beneficiary_id_number/priority":
+		t.req.body = map[string]any{"binding_ids": []string{minorsBinding}}
+		t.shows = []string{minorsBinding}
+		t.refusalSecrets = []string{w.m2Binding, string(w.h2.holder)}
+
 	case "POST /v1/premium-payments":
 		t.req.body = premiumBody(w.h1.beneficiary, 2026, "400.00")
 		if !mine {
@@ -612,6 +644,7 @@ var authzTables = []struct{ name, where string }{
 	{"binding_usage", `binding_id IN (` + fixtureBindings + `)`},
 	{"documents", `binding_id IN (` + fixtureBindings + `)`},
 	{"beneficiary_priorities", `beneficiary_id_number::text = ANY($1)`},
+	{"priority_changes", `beneficiary_id_number::text = ANY($1)`},
 	{"premium_payments", `holder_id_number::text = ANY($1) OR beneficiary_id_number::text = ANY($1)`},
 	{"premium_postings", `beneficiary_id_number::text = ANY($1)`},
 	{"institutions", `code::text = ANY($2)`},

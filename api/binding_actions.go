@@ -121,14 +121,21 @@ func (s *server) patchBinding(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := domain.ValidateTerms(terms, s.today()); err != nil {
+	now := s.now()
+	// New terms would revive a binding that has ended, by its timer or
+	// only by the clock (past its validity, its timer not yet fired).
+	if status := b.StatusAt(now); !status.IsLive() {
+		return domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", status).
+			WithDetails(map[string]any{"status": string(status)})
+	}
+	if err := domain.ValidateTerms(terms, domain.DateOf(now)); err != nil {
 		return err
 	}
 	if terms.AnnualLimit != nil && terms.AnnualLimit.LessThan(b.UsedThisYear.Decimal) {
 		return domain.Errorf(domain.CodeLimitBelowUsage, "the limit %s is below this year's usage %s", terms.AnnualLimit, b.UsedThisYear).
 			WithDetails(map[string]any{"used_this_year": b.UsedThisYear.String()})
 	}
-	if err := s.updateBinding(c, b.ID, workflows.UpdateChangeTerms, workflows.TermsRequest{By: actor(c), Terms: terms, At: s.now()}); err != nil {
+	if err := s.updateBinding(c, b.ID, workflows.UpdateChangeTerms, workflows.TermsRequest{By: actor(c), Terms: terms, At: now}); err != nil {
 		return err
 	}
 	return s.respondBinding(c, http.StatusOK, b.ID)

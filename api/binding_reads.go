@@ -47,7 +47,7 @@ func (s *server) respondBinding(c *gin.Context, status int, id string) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(status, toBindingResponse(b))
+	c.JSON(status, toBindingResponse(b, s.now()))
 	return nil
 }
 
@@ -60,18 +60,20 @@ func (s *server) getBinding(c *gin.Context) error {
 	if !canRead(principal(c), b) {
 		return domain.Errorf(domain.CodeForbidden, "this binding is not yours")
 	}
-	c.JSON(http.StatusOK, toBindingResponse(b))
+	c.JSON(http.StatusOK, toBindingResponse(b, s.now()))
 	return nil
 }
 
-// listBindings handles GET /v1/bindings?as=holder|beneficiary&status=.
+// listBindings handles GET /v1/bindings?as=holder|beneficiary&status=:
+// the status filter matches the status each binding has now.
 func (s *server) listBindings(c *gin.Context) error {
 	limit, after, err := page(c)
 	if err != nil {
 		return err
 	}
 	me := domain.IDNumber(principal(c).Subject)
-	f := db.BindingFilter{After: after, Limit: limit, Year: s.today().Year}
+	now := s.now()
+	f := db.BindingFilter{After: after, Limit: limit, Year: domain.DateOf(now).Year, Today: domain.DateOf(now)}
 	switch as := c.DefaultQuery("as", "holder"); as {
 	case "holder":
 		f.Holder = me
@@ -89,29 +91,35 @@ func (s *server) listBindings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, newPage(bindings, limit, toBindingResponse,
+	c.JSON(http.StatusOK, newPage(bindings, limit, bindingsAt(now),
 		func(b domain.Binding) (time.Time, string) { return b.RequestedAt, b.ID }))
 	return nil
 }
 
 // listReviews handles GET /v1/reviews?status=under_review: the reviewer
-// queue, oldest submission first.
+// queue, oldest submission first, by the status each binding has now.
 func (s *server) listReviews(c *gin.Context) error {
 	limit, after, err := page(c)
 	if err != nil {
 		return err
 	}
+	now := s.now()
 	status := domain.BindingUnderReview
 	if raw := c.Query("status"); raw != "" {
 		if status, err = domain.ParseBindingStatus(raw); err != nil {
 			return err
 		}
 	}
-	bindings, err := s.store.ReviewQueue(c, status, after, limit, s.today().Year)
+	bindings, err := s.store.ReviewQueue(c, status, domain.DateOf(now), after, limit, domain.DateOf(now).Year)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, newPage(bindings, limit, toBindingResponse,
+	c.JSON(http.StatusOK, newPage(bindings, limit, bindingsAt(now),
 		func(b domain.Binding) (time.Time, string) { return b.SubmittedAt, b.ID }))
 	return nil
+}
+
+// bindingsAt maps bindings to their responses as read at now.
+func bindingsAt(now time.Time) func(domain.Binding) bindingResponse {
+	return func(b domain.Binding) bindingResponse { return toBindingResponse(b, now) }
 }

@@ -40,10 +40,13 @@ type historyResponse struct {
 	Reason string    `json:"reason"`
 }
 
-func toBindingResponse(b domain.Binding) bindingResponse {
+// toBindingResponse is the binding as read at the instant now: with its
+// status at that instant (domain.Binding.StatusAt), so that a binding past
+// its validity reads expired before its timer has fired.
+func toBindingResponse(b domain.Binding, now time.Time) bindingResponse {
 	out := bindingResponse{
 		ID: b.ID, HolderIDNumber: string(b.Holder), BeneficiaryIDNumber: string(b.Beneficiary),
-		Relation: string(b.Relation), Status: string(b.Status), Consent: string(b.Consent), AnnualLimit: b.Terms.AnnualLimit,
+		Relation: string(b.Relation), Status: string(b.StatusAt(now)), Consent: string(b.Consent), AnnualLimit: b.Terms.AnnualLimit,
 		UsedThisYear: b.UsedThisYear, ValidFrom: b.ValidFrom, ValidUntil: b.Terms.ValidUntil,
 		RequestedAt: b.RequestedAt.In(domain.Beijing), Documents: []documentResponse{}, History: []historyResponse{},
 	}

@@ -61,6 +61,8 @@ var jsonRequests = []jsonRequest{
 		example: `{"beneficiary_id_number":"652701201605010331","year":2027,"amount":"400.00"}`,
 		parse:   func(s *server, c *gin.Context) (any, error) { return s.parsePremiumPayment(c) }},
 	{route: "POST /v1/bindings/:binding_id/consent", newDTO: dto[consentRequest], example: `{"decision":"accept"}`},
+	// Appended: the seed corpus names requests by their position.
+	{route: "PUT /v1/family/:beneficiary_id_number/priority", newDTO: dto[priorityRequest], example: `{"binding_ids":["00000000-0000-4000-8000-000000000000"]}`},
 }
 
 // jsonRequestIndex is the position of route in jsonRequests, as the

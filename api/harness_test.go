@@ -33,6 +33,8 @@ type testAPI struct {
 	t      *testing.T
 	router *gin.Engine
 	store  *db.Store
+	// now is the API's clock when it was made: its tokens are issued then.
+	now time.Time
 }
 
 func newTestAPI(t *testing.T) *testAPI {
@@ -52,13 +54,18 @@ func newTestAPIWith(t *testing.T, change func(*Deps)) *testAPI {
 	if change != nil {
 		change(&d)
 	}
-	return &testAPI{t: t, router: newRouter(d), store: store}
+	return &testAPI{t: t, router: newRouter(d), store: store, now: d.Now()}
 }
 
-// token signs a token for role and subject, valid for an hour.
+// token signs a token for role and subject, valid for an hour on the
+// API's clock.
 func (a *testAPI) token(role domain.Role, subject string) string {
 	a.t.Helper()
-	tok, err := IssueToken(testSecret, role, subject, time.Hour, testNow)
+	at := a.now
+	if at.IsZero() {
+		at = testNow
+	}
+	tok, err := IssueToken(testSecret, role, subject, time.Hour, at)
 	if err != nil {
 		a.t.Fatal(err)
 	}

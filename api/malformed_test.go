@@ -237,6 +237,20 @@ var malformedRoutes = map[string]malformedRoute{
 			{"binding_ids", []string{"\u0000"}, domain.CodeInvalidRequest},
 		},
 	},
+	// The fixture's holder holds a live binding to the fixture's
+	// beneficiary, a minor: requests reach the body's checks.
+	"GET /v1/family/:beneficiary_id_number/priority": {},
+	"PUT /v1/family/:beneficiary_id_number/priority": {
+		body: map[string]any{"binding_ids": []string{malformedBindingID}}, required: []string{"binding_ids"},
+		fields: []fieldCase{
+			{"binding_ids", []any{1}, domain.CodeInvalidRequest},
+			{"binding_ids", []string{""}, domain.CodeInvalidRequest},
+			{"binding_ids", []string{malformedBindingID, malformedBindingID}, domain.CodeInvalidRequest},
+			{"binding_ids", malformedIDs(maxPriorityBindings + 1), domain.CodeInvalidRequest},
+			{"binding_ids", []string{sqlText}, domain.CodeInvalidRequest},
+			{"binding_ids", []string{"\u0000"}, domain.CodeInvalidRequest},
+		},
+	},
 	"GET /v1/admin/webhooks/parked":              {paged: true},
 	"POST /v1/admin/webhooks/:webhook_id/replay": {},
 
@@ -298,6 +312,9 @@ var pathRefusals = map[string]struct {
 	":webhook_id":      {404, domain.CodeWebhookNotFound},
 	":year":            {400, domain.CodeInvalidRequest},
 	":payment_id":      {404, domain.CodePremiumNotFound},
+	// A well-formed id number of a person the caller has no binding to is
+	// 403 (TestFamilyPriority_Refusals); a malformed one is 400.
+	":beneficiary_id_number": {400, domain.CodeInvalidIDNumber},
 }
 
 // badPathValues are bad values of any path parameter, escaped for a URL.
@@ -357,6 +374,7 @@ func newMalformedAPI(t *testing.T) *malformedAPI {
 		":id_number": string(newID()), ":filing_no": "BA-1", ":code": string(malformedHospital), ":binding_id": malformedBindingID,
 		":doc_id": "00000000-0000-4000-8000-0000000000d1", ":settlement_id": malformedSettlementID, ":notification_id": "1",
 		":webhook_id": "1", ":year": "2027", ":payment_id": "00000000-0000-4000-8000-0000000000e1",
+		":beneficiary_id_number": string(malformedBeneficiary),
 	}}
 	m.writeFixture(ctx)
 	return m

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongji/db"
 	"gongji/domain"
 )
 
@@ -25,7 +26,7 @@ type priorityResponse struct {
 
 // getMyPriority handles GET /v1/me/priority.
 func (s *server) getMyPriority(c *gin.Context) error {
-	order, err := s.store.PayerOrder(c, domain.IDNumber(principal(c).Subject))
+	order, err := s.store.PayerOrder(c, domain.IDNumber(principal(c).Subject), s.today())
 	if err != nil {
 		return err
 	}
@@ -36,36 +37,49 @@ func (s *server) getMyPriority(c *gin.Context) error {
 // putMyPriority handles PUT /v1/me/priority {binding_ids}: the caller, as
 // beneficiary, orders the bindings that pay for them. Only their own live
 // bindings may be named (else 422 PRIORITY_BINDING_NOT_YOURS); a binding
-// named twice is 400. An empty list goes back to oldest first.
+// named twice is 400. An empty list goes back to oldest first. The change
+// is recorded with who made it.
 func (s *server) putMyPriority(c *gin.Context) error {
-	var req priorityRequest
-	if err := decodeJSON(c, &req); err != nil {
+	ids, err := decodePriority(c)
+	if err != nil {
 		return err
 	}
-	if err := requireFields(field{"binding_ids", req.BindingIDs != nil}); err != nil {
-		return err
-	}
-	ids := *req.BindingIDs
-	if len(ids) > maxPriorityBindings {
-		return domain.Errorf(domain.CodeInvalidRequest, "binding_ids names at most %d bindings", maxPriorityBindings).
-			WithDetails(map[string]any{"field": "binding_ids"})
-	}
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if !isWellFormedID(id) {
-			return domain.Errorf(domain.CodeInvalidRequest, "binding_ids holds %q, which is not a binding id", clipRunes(id, 64)).
-				WithDetails(map[string]any{"field": "binding_ids"})
-		}
-		if seen[id] {
-			return domain.Errorf(domain.CodeInvalidRequest, "binding %s is named twice", clipRunes(id, 64)).
-				WithDetails(map[string]any{"field": "binding_ids", "binding_id": clipRunes(id, 64)})
-		}
-		seen[id] = true
-	}
-	order, err := s.store.SetPayerOrder(c, domain.IDNumber(principal(c).Subject), ids)
+	order, err := s.store.SetPayerOrder(c, db.PayerOrderChange{
+		Beneficiary: domain.IDNumber(principal(c).Subject), BindingIDs: ids, By: actor(c).String(), At: s.now(),
+	})
 	if err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, priorityResponse{BindingIDs: order})
 	return nil
+}
+
+// decodePriority reads a priority body: at most maxPriorityBindings
+// well-formed binding ids, none named twice.
+func decodePriority(c *gin.Context) ([]string, error) {
+	var req priorityRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	if err := requireFields(field{"binding_ids", req.BindingIDs != nil}); err != nil {
+		return nil, err
+	}
+	ids := *req.BindingIDs
+	if len(ids) > maxPriorityBindings {
+		return nil, domain.Errorf(domain.CodeInvalidRequest, "binding_ids names at most %d bindings", maxPriorityBindings).
+			WithDetails(map[string]any{"field": "binding_ids"})
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !isWellFormedID(id) {
+			return nil, domain.Errorf(domain.CodeInvalidRequest, "binding_ids holds %q, which is not a binding id", clipRunes(id, 64)).
+				WithDetails(map[string]any{"field": "binding_ids"})
+		}
+		if seen[id] {
+			return nil, domain.Errorf(domain.CodeInvalidRequest, "binding %s is named twice", clipRunes(id, 64)).
+				WithDetails(map[string]any{"field": "binding_ids", "binding_id": clipRunes(id, 64)})
+		}
+		seen[id] = true
+	}
+	return ids, nil
 }

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"gongji/db"
 	"gongji/domain"
 )
 
@@ -43,6 +47,8 @@ var allowedRoles = map[string][]domain.Role{
 	"POST /v1/me/notifications/:notification_id/read": {domain.RoleInsured},
 	"GET /v1/me/priority":                             {domain.RoleInsured},
 	"PUT /v1/me/priority":                             {domain.RoleInsured},
+	"GET /v1/family/:beneficiary_id_number/priority":  {domain.RoleInsured},
+	"PUT /v1/family/:beneficiary_id_number/priority":  {domain.RoleInsured},
 	"GET /v1/admin/webhooks/parked":                   {domain.RoleAdmin},
 	"POST /v1/admin/webhooks/:webhook_id/replay":      {domain.RoleAdmin},
 
@@ -59,9 +65,32 @@ var subjectOf = map[domain.Role]string{
 	domain.RoleAdmin:       "admin01",
 }
 
+// roleMatrixMinor is a child of ten whom the insured subject holds a live
+// binding to (writeRoleMatrixFamily): the family routes let the insured
+// role through to their answer.
+var roleMatrixMinor = domain.ComposeIDNumber("652722", domain.DateOf(testNow).AddDays(-3650), 11)
+
+// writeRoleMatrixFamily stores the insured subject, roleMatrixMinor and a
+// binding between them awaiting documents (live), once per database.
+func writeRoleMatrixFamily(a *testAPI) {
+	a.t.Helper()
+	ctx := context.Background()
+	holder := domain.IDNumber(subjectOf[domain.RoleInsured])
+	for _, id := range []domain.IDNumber{holder, roleMatrixMinor} {
+		if _, err := a.store.UpsertPerson(ctx, domain.Person{IDNumber: id, Name: "角色"}); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	err := a.store.CreateBinding(ctx, db.NewBinding{ID: uuid.NewString(), Holder: holder, Beneficiary: roleMatrixMinor,
+		Relation: domain.RelationChild, At: testNow})
+	if err != nil && domain.ErrorCode(err) != domain.CodeBindingExists {
+		a.t.Fatal(err)
+	}
+}
+
 // concretePath fills a route's parameters with values of the right form.
 func concretePath(route string) string {
-	r := strings.NewReplacer(":id_number", string(newID()), ":filing_no", "BA-1", ":code", "H65270100001",
+	r := strings.NewReplacer(":beneficiary_id_number", string(roleMatrixMinor), ":id_number", string(newID()), ":filing_no", "BA-1", ":code", "H65270100001",
 		":binding_id", "00000000-0000-4000-8000-000000000000", ":doc_id", "00000000-0000-4000-8000-000000000001",
 		":settlement_id", "00000000-0000-4000-8000-000000000002", ":notification_id", "9223372036854775807",
 		":webhook_id", "9223372036854775807", ":year", "2027", ":payment_id", "00000000-0000-4000-8000-000000000003")
@@ -95,6 +124,7 @@ func TestRoleMatrix_EveryRouteIsListed(t *testing.T) {
 
 func TestRoleMatrix_EveryRouteTimesEveryRole(t *testing.T) {
 	a := newTestAPI(t)
+	writeRoleMatrixFamily(a)
 	for _, route := range v1Routes(a) {
 		method, path, _ := strings.Cut(route, " ")
 		for _, role := range domain.Roles {

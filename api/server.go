@@ -98,12 +98,15 @@ func newRouter(d Deps) *gin.Engine {
 	reviewer.GET("/reviews", handle(s.listReviews))
 
 	// Holder self-service (the caller's own account, inbox and payer
-	// order) and the webhook outbox's parked messages.
+	// order, and a minor's payer order set by a parent) and the webhook
+	// outbox's parked messages.
 	insured.GET("/me/account", handle(s.getMyAccount))
 	insured.GET("/me/notifications", handle(s.listMyNotifications))
 	insured.POST("/me/notifications/:notification_id/read", handle(s.readMyNotification))
 	insured.GET("/me/priority", handle(s.getMyPriority))
 	insured.PUT("/me/priority", handle(s.putMyPriority))
+	insured.GET("/family/:beneficiary_id_number/priority", handle(s.getFamilyPriority))
+	insured.PUT("/family/:beneficiary_id_number/priority", handle(s.putFamilyPriority))
 	admin.GET("/admin/webhooks/parked", handle(s.listParkedWebhooks))
 	admin.POST("/admin/webhooks/:webhook_id/replay", handle(s.replayWebhook))
 

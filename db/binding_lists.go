@@ -17,11 +17,13 @@ type Cursor struct {
 }
 
 // BindingFilter selects bindings for a list. Exactly one of Holder and
-// Beneficiary is set; Status is optional.
+// Beneficiary is set; Status is optional and matches the status on the
+// day Today (see statusOn), or the stored status when Today is zero.
 type BindingFilter struct {
 	Holder      domain.IDNumber
 	Beneficiary domain.IDNumber
 	Status      domain.BindingStatus
+	Today       domain.Date
 	After       *Cursor
 	Limit       int
 	Year        int
@@ -34,21 +36,22 @@ func (s *Store) ListBindings(ctx context.Context, f BindingFilter) ([]domain.Bin
 	if f.Beneficiary != "" {
 		column, who = "b.beneficiary_id_number", f.Beneficiary
 	}
-	q := bindingSelect + ` WHERE ` + column + ` = $2 AND ($3 = '' OR b.status = $3)
+	q := bindingSelect + ` WHERE ` + column + ` = $2
+		AND ($3 = '' OR (b.status = ANY($7) AND ` + statusOn("$8") + ` = $3))
 		AND ($4::timestamptz IS NULL OR (b.requested_at, b.id) < ($4, $5))
 		ORDER BY b.requested_at DESC, b.id DESC LIMIT $6`
 	at, id := cursorArgs(f.After)
-	return s.selectBindings(ctx, q, f.Year, who, f.Status, at, id, f.Limit)
+	return s.selectBindings(ctx, q, f.Year, who, f.Status, at, id, f.Limit, storedAs(f.Status), f.Today)
 }
 
-// ReviewQueue lists bindings that were submitted for review and now have
-// the given status, oldest submission first.
-func (s *Store) ReviewQueue(ctx context.Context, status domain.BindingStatus, after *Cursor, limit, year int) ([]domain.Binding, error) {
-	q := bindingSelect + ` WHERE b.submitted_at IS NOT NULL AND b.status = $2
+// ReviewQueue lists bindings that were submitted for review and have the
+// given status on the day today (see statusOn), oldest submission first.
+func (s *Store) ReviewQueue(ctx context.Context, status domain.BindingStatus, today domain.Date, after *Cursor, limit, year int) ([]domain.Binding, error) {
+	q := bindingSelect + ` WHERE b.submitted_at IS NOT NULL AND b.status = ANY($6) AND ` + statusOn("$7") + ` = $2
 		AND ($3::timestamptz IS NULL OR (b.submitted_at, b.id) > ($3, $4))
 		ORDER BY b.submitted_at, b.id LIMIT $5`
 	at, id := cursorArgs(after)
-	return s.selectBindings(ctx, q, year, status, at, id, limit)
+	return s.selectBindings(ctx, q, year, status, at, id, limit, storedAs(status), today)
 }
 
 // LiveBindingsOf lists the live bindings naming the person as holder or

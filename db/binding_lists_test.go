@@ -211,7 +211,7 @@ func TestReviewQueue_OldestSubmissionFirst(t *testing.T) {
 			t.Run(fmt.Sprintf("%s, limit %d", tt.status, limit), func(t *testing.T) {
 				all := allPages(t, limit, func(b domain.Binding) db.Cursor { return db.Cursor{At: b.SubmittedAt, ID: b.ID} },
 					func(after *db.Cursor) ([]domain.Binding, error) {
-						return s.ReviewQueue(ctx, tt.status, after, limit, 2026)
+						return s.ReviewQueue(ctx, tt.status, domain.Date{}, after, limit, 2026)
 					})
 				seen := map[string]bool{}
 				var got []string

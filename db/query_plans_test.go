@@ -117,21 +117,27 @@ func TestQueryPlans_HotPathsUseIndexes(t *testing.T) {
 			return err
 		}},
 		{"binding lists", func() error {
-			if _, err := s.ListBindings(ctx, db.BindingFilter{Holder: holder, Limit: 20, Year: today.Year}); err != nil {
+			if _, err := s.ListBindings(ctx, db.BindingFilter{Holder: holder, Today: today, Limit: 20, Year: today.Year}); err != nil {
 				return err
 			}
 			after := &db.Cursor{At: at, ID: binding}
-			if _, err := s.ListBindings(ctx, db.BindingFilter{Beneficiary: beneficiary, Status: domain.BindingActive, After: after, Limit: 20, Year: today.Year}); err != nil {
+			if _, err := s.ListBindings(ctx, db.BindingFilter{Beneficiary: beneficiary, Status: domain.BindingActive, Today: today, After: after, Limit: 20, Year: today.Year}); err != nil {
 				return err
 			}
-			_, err := s.LiveBindingsOf(ctx, holder, today.Year)
+			if _, err := s.LiveBindingsOf(ctx, holder, today.Year); err != nil {
+				return err
+			}
+			if _, err := s.HoldsLiveBinding(ctx, holder, beneficiary, today); err != nil {
+				return err
+			}
+			_, err := s.PayerOrder(ctx, beneficiary, today)
 			return err
 		}},
 		{"review queue", func() error {
-			if _, err := s.ReviewQueue(ctx, domain.BindingUnderReview, nil, 20, today.Year); err != nil {
+			if _, err := s.ReviewQueue(ctx, domain.BindingUnderReview, today, nil, 20, today.Year); err != nil {
 				return err
 			}
-			_, err := s.ReviewQueue(ctx, domain.BindingUnderReview, &db.Cursor{At: submitted, ID: "b5000"}, 20, today.Year)
+			_, err := s.ReviewQueue(ctx, domain.BindingExpired, today, &db.Cursor{At: submitted, ID: "b5000"}, 20, today.Year)
 			return err
 		}},
 		{"settlement list", func() error {

@@ -288,7 +288,7 @@ func TestPayerOrder_NamedFirstThenOldestAndOnlyOwnLiveBindings(t *testing.T) {
 
 	order := func() string {
 		t.Helper()
-		got, err := s.PayerOrder(ctx, child)
+		got, err := s.PayerOrder(ctx, child, domain.DateOf(t0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,7 +312,7 @@ func TestPayerOrder_NamedFirstThenOldestAndOnlyOwnLiveBindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := s.SetPayerOrder(ctx, child, tt.named)
+			got, err := s.SetPayerOrder(ctx, db.PayerOrderChange{Beneficiary: child, BindingIDs: tt.named, By: "insured:" + string(child), At: t0})
 			assertCode(t, err, tt.code)
 			if err == nil && fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Fatalf("answered %v, want %v", got, tt.want)
@@ -324,7 +324,7 @@ func TestPayerOrder_NamedFirstThenOldestAndOnlyOwnLiveBindings(t *testing.T) {
 	}
 
 	// Settlements read the same order.
-	if _, err := s.SetPayerOrder(ctx, child, []string{middle}); err != nil {
+	if _, err := s.SetPayerOrder(ctx, db.PayerOrderChange{Beneficiary: child, BindingIDs: []string{middle}, By: "insured:" + string(child), At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	payers, err := s.ActiveBindingsFor(ctx, child, domain.DateOf(t0.Add(24*time.Hour)))

@@ -798,6 +798,42 @@ func TestBinding_ChangeTermsOnAnEndedBindingIsRefused(t *testing.T) {
 	h.mu.Unlock()
 }
 
+// The API's clock may be past the validity end before the workflow's
+// timer fires: the binding is expired at the request's instant, and new
+// terms, which would revive it, are refused. The timer still ends it and
+// tells the holder.
+func TestBinding_ChangeTermsPastTheValidityEndOnTheCallersClockIsRefused(t *testing.T) {
+	h := newHarness(t)
+	until := domain.NewDate(2025, time.June, 30)
+	expiry := until.End()
+	var revive, lastDay *updateOutcome
+	h.approvedBy()
+	h.at(10*day, func() {
+		revive = h.update(UpdateChangeTerms, TermsRequest{By: holderActor, Terms: validUntil(until.AddDays(365)), At: expiry})
+		lastDay = h.update(UpdateChangeTerms, TermsRequest{By: holderActor, Terms: validUntil(until), At: expiry.Add(-time.Nanosecond)})
+	})
+	h.run(input(validUntil(until)))
+	h.requireCompleted()
+
+	requireRejected(t, revive, domain.CodeBindingWrongState)
+	de, _ := DomainError(revive.err)
+	require.Equal(t, map[string]any{"status": "expired"}, de.Details)
+	requireSucceeded(t, lastDay)
+	h.mu.Lock()
+	require.Len(t, h.termsChanges, 1, "the refused change must not be recorded")
+	h.mu.Unlock()
+	h.requireTransitions(
+		submitted(1, t0.Add(2*time.Hour)),
+		approved(2, t0.Add(day)),
+		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-06-30", expiry),
+	)
+	h.requireNotices(
+		notice(domain.NoticeBindingApproved, "proof checked", key(2, "approved"), t0.Add(day)),
+		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:2025-06-30", expiry.Add(-7*day)),
+		notice(domain.NoticeBindingExpired, "validity ended 2025-06-30", key(4, "expired"), expiry),
+	)
+}
+
 // --- unbind and termination -----------------------------------------------
 
 func TestBinding_UnbindWhileActiveEndsAtOnce(t *testing.T) {

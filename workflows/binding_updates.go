@@ -118,11 +118,16 @@ func (w *bindingWorkflow) validateChangeTerms(ctx workflow.Context, req TermsReq
 	return w.checkTerms(ctx, req)
 }
 
+// checkTerms refuses new terms unless the binding is live at the
+// request's instant: an active binding past its validity is expired then,
+// as the API reads it, even before the expiry timer has fired; new terms
+// would revive it.
 func (w *bindingWorkflow) checkTerms(ctx workflow.Context, req TermsRequest) error {
-	if !w.st.Status.IsLive() {
-		return w.wrongState()
+	at := instant(ctx, req.At)
+	if status := w.statusAt(at); !status.IsLive() {
+		return wrongState(status)
 	}
-	if err := domain.ValidateTerms(req.Terms, domain.DateOf(instant(ctx, req.At))); err != nil {
+	if err := domain.ValidateTerms(req.Terms, domain.DateOf(at)); err != nil {
 		return businessError(err.(*domain.Error))
 	}
 	return nil
@@ -224,9 +229,17 @@ func (w *bindingWorkflow) requireStatus(want domain.BindingStatus) error {
 	return nil
 }
 
-func (w *bindingWorkflow) wrongState() error {
-	return businessError(domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", w.st.Status).
-		WithDetails(map[string]any{"status": string(w.st.Status)}))
+func (w *bindingWorkflow) wrongState() error { return wrongState(w.st.Status) }
+
+func wrongState(status domain.BindingStatus) error {
+	return businessError(domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", status).
+		WithDetails(map[string]any{"status": string(status)}))
+}
+
+// statusAt is the binding's status at the instant at
+// (domain.Binding.StatusAt).
+func (w *bindingWorkflow) statusAt(at time.Time) domain.BindingStatus {
+	return domain.Binding{Status: w.st.Status, Terms: w.st.Terms}.StatusAt(at)
 }
 
 // instant is when a request happened: the caller's At, or the workflow's
