@@ -6,13 +6,18 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
 
+	"gongji/activities"
+	"gongji/db"
 	"gongji/domain"
 	"gongji/workflows"
 )
 
 // terminateBindings tells every live binding of the person that matches
 // to end. The sync call that recorded the cause can be repeated: a binding
-// that has already ended ignores the signal.
+// that has already ended ignores the signal. When the signal finds no
+// running workflow (it ended without closing the row, was terminated by
+// an operator, or never started), the row is closed here, with the reason
+// and who in its history, so that it does not stay live for good.
 func (s *server) terminateBindings(c *gin.Context, person domain.IDNumber, reason func(b domain.Binding) string) error {
 	bindings, err := s.store.LiveBindingsOf(c, person, s.today().Year)
 	if err != nil {
@@ -27,11 +32,26 @@ func (s *server) terminateBindings(c *gin.Context, person domain.IDNumber, reaso
 		t := workflows.Termination{Reason: why, By: by}
 		err := s.temporal.SignalWorkflow(c, workflows.BindingWorkflowID(b.ID), "", workflows.SignalTerminate, t)
 		var ended *serviceerror.NotFound
-		if err != nil && !errors.As(err, &ended) {
-			return fromTemporal(err)
+		if errors.As(err, &ended) {
+			err = s.closeWithoutWorkflow(c, b.ID, t)
+		} else if err != nil {
+			err = fromTemporal(err)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// closeWithoutWorkflow ends a binding whose workflow is not running, as
+// the workflow would have on the termination signal.
+func (s *server) closeWithoutWorkflow(c *gin.Context, bindingID string, t workflows.Termination) error {
+	_, err := s.store.CloseBindingWithoutWorkflow(c, db.Closure{
+		BindingID: bindingID, By: t.By.String(), Reason: t.Reason + " (" + activities.NoWorkflowReason + ")", At: s.now(),
+		EventKey: bindingID + ":terminated:no-workflow",
+	})
+	return err
 }
 
 // deathReason ends every binding of a person who died.

@@ -493,4 +493,3 @@ func TestActiveBindingsFor_ReportsWhyAHolderCannotPay(t *testing.T) {
 		}
 	}
 }
-
