@@ -64,6 +64,28 @@ func TestCheck_DebitAfterDeathOrLossOfCover(t *testing.T) {
 		}
 		return id
 	}
+	// premium posts a premium debit of the holder's account for a payment
+	// made at `at`, without the debit's checks.
+	premium := func(h domain.IDNumber, at time.Time) string {
+		seq++
+		child := domain.ComposeIDNumber("652701", domain.NewDate(2015, 1, seq), seq)
+		if _, err := store.UpsertPerson(ctx, domain.Person{IDNumber: child, Name: "小明"}); err != nil {
+			t.Fatal(err)
+		}
+		bindingID, paymentID := fmt.Sprintf("b%d", seq), fmt.Sprintf("p%d", seq)
+		if err := store.CreateBinding(ctx, db.NewBinding{ID: bindingID, Holder: h, Beneficiary: child, Relation: domain.RelationChild, At: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.CreatePremiumPayment(ctx, db.PremiumPayment{ID: paymentID, Holder: h, Beneficiary: child, BindingID: bindingID,
+			Year: 2026, Amount: domain.MustAmount("1.00"), UsageYear: 2026, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Post(ctx, db.Posting{Account: h, Amount: domain.MustAmount("-1.00"), Kind: domain.EntryPremiumDebit,
+			BusinessKey: "premium:" + paymentID + ":debit", Reference: paymentID}); err != nil {
+			t.Fatal(err)
+		}
+		return paymentID
+	}
 	violations := func() []string {
 		t.Helper()
 		r := check(t, store, invariants.Options{})
@@ -76,8 +98,10 @@ func TestCheck_DebitAfterDeathOrLossOfCover(t *testing.T) {
 		}
 		return r.Results[i].Violations
 	}
-	flagged := func(vs []string, settlement string) bool {
-		return slices.ContainsFunc(vs, func(v string) bool { return strings.HasPrefix(v, "settlement_debit "+settlement+" ") })
+	flagged := func(vs []string, id string) bool {
+		return slices.ContainsFunc(vs, func(v string) bool {
+			return strings.HasPrefix(v, "settlement_debit "+id+" ") || strings.HasPrefix(v, "premium_debit "+id+" ")
+		})
 	}
 
 	// Debits made before the death and the move were recorded: not flagged.
@@ -95,21 +119,23 @@ func TestCheck_DebitAfterDeathOrLossOfCover(t *testing.T) {
 		t.Fatalf("debits made before the facts were known: %v", vs)
 	}
 
-	// Debits after: the one for the day of death and the one after the move
-	// are flagged; one for the day before the death is not.
+	// Debits after: the ones for the day of death (a visit, a premium paid
+	// that day) and the one after the move are flagged; those for the day
+	// before the death are not.
 	onDeathDay, dayBefore, afterMove := debit(died, day), debit(died, day.AddDays(-1)), debit(moved, day)
+	premiumOnDeathDay, premiumDayBefore := premium(died, day.Start().Add(12*time.Hour)), premium(died, day.Start().Add(-time.Hour))
 	vs := violations()
-	for _, s := range []string{onDeathDay, afterMove} {
+	for _, s := range []string{onDeathDay, afterMove, premiumOnDeathDay} {
 		if !flagged(vs, s) {
 			t.Errorf("%s not flagged: %v", s, vs)
 		}
 	}
-	for _, s := range []string{before, beforeMove, dayBefore} {
+	for _, s := range []string{before, beforeMove, dayBefore, premiumDayBefore} {
 		if flagged(vs, s) {
 			t.Errorf("%s flagged: %v", s, vs)
 		}
 	}
-	if len(vs) != 2 {
-		t.Fatalf("%d violations, want 2: %v", len(vs), vs)
+	if len(vs) != 3 {
+		t.Fatalf("%d violations, want 3: %v", len(vs), vs)
 	}
 }
