@@ -65,7 +65,7 @@ func (a *Settlements) FindPayers(ctx context.Context, q PayersQuery) ([]Payer, e
 	var out []Payer
 	for _, c := range candidates {
 		if reason := c.SkipReason(); reason != "" {
-			key := q.SettlementID + ":skip:" + c.BindingID
+			key := db.SkipStepKey(q.SettlementID, c.BindingID)
 			if err := a.Store.AddStep(ctx, q.SettlementID, key, "shared_account", "skipped", "binding "+c.BindingID+": "+string(reason), nil, q.At); err != nil {
 				return nil, err
 			}

@@ -12,6 +12,7 @@ import (
 	"gongji/db"
 	"gongji/db/dbtest"
 	"gongji/external"
+	"gongji/internal/invariants"
 	"gongji/internal/temporaltest"
 	"gongji/worker"
 )
@@ -69,5 +70,24 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer w.Stop()
-	return m.Run()
+	code := m.Run()
+	if code == 0 && !noLiveBindingWithoutWorkflow(ctx, store) {
+		code = 1
+	}
+	return code
+}
+
+// noLiveBindingWithoutWorkflow checks, once every test has run, that no
+// binding row the tests left live has lost its workflow, and prints any
+// that has.
+func noLiveBindingWithoutWorkflow(ctx context.Context, store *db.Store) bool {
+	res, err := invariants.CheckWorkflows(ctx, store, invariants.Workflows{Client: testTemporal.Client()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "invariants:", err)
+		return false
+	}
+	for _, v := range res.Violations {
+		fmt.Fprintf(os.Stderr, "invariant broken: %s: %s\n", res.Name, v)
+	}
+	return len(res.Violations) == 0
 }

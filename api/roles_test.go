@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
 
 	"gongji/db"
 	"gongji/domain"
+	"gongji/workflows"
 )
 
 // allowedRoles says which roles may call each /v1 route. A route missing
@@ -81,9 +83,18 @@ func writeRoleMatrixFamily(a *testAPI) {
 			a.t.Fatal(err)
 		}
 	}
-	err := a.store.CreateBinding(ctx, db.NewBinding{ID: uuid.NewString(), Holder: holder, Beneficiary: roleMatrixMinor,
-		Relation: domain.RelationChild, At: testNow})
-	if err != nil && domain.ErrorCode(err) != domain.CodeBindingExists {
+	nb := db.NewBinding{ID: uuid.NewString(), Holder: holder, Beneficiary: roleMatrixMinor, Relation: domain.RelationChild, At: testNow}
+	err := a.store.CreateBinding(ctx, nb)
+	if domain.ErrorCode(err) == domain.CodeBindingExists {
+		return
+	}
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	// A live row has its workflow, as the API would have started it.
+	_, err = testTemporal.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.BindingWorkflowID(nb.ID), TaskQueue: testTaskQueue},
+		workflows.BindingLifecycle, workflows.BindingInput{BindingID: nb.ID, Relation: nb.Relation, RequestedAt: nb.At})
+	if err != nil {
 		a.t.Fatal(err)
 	}
 }

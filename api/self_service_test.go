@@ -178,11 +178,16 @@ func noticeKinds(p meNotificationPage) []string {
 func TestMyNotifications_NewestFirstReadUnreadAndLanguage(t *testing.T) {
 	a := newSettleAPI(t, settleTopupTimeout)
 	f, b := a.boundFamily("1000.00", nil)
+	// The approval notice is queued after the approval: wait for it, so that
+	// the debit's notice is the newer one.
+	a.eventually("the approval notice", func() bool {
+		return a.count(`SELECT count(*) FROM notifications WHERE recipient_id_number = $1`, f.holder) == 1
+	})
 	inst := a.hospital()
 	s := a.settle(inst, visit(newVisitNo(), f.beneficiary, true, cashTopup(), billItem("D001", "drug", "300.00")), "completed")
-	a.eventually("the approval notice", func() bool {
-		return a.count(`SELECT count(*) FROM notifications WHERE recipient_id_number = $1`, f.holder) == 2
-	})
+	if n := a.count(`SELECT count(*) FROM notifications WHERE recipient_id_number = $1`, f.holder); n != 2 {
+		t.Fatalf("%d notices after the debit, want 2", n)
+	}
 
 	all, res := a.meNotifications(f.holderToken, "", nil)
 	if fmt.Sprint(noticeKinds(all)) != "[shared_account_debited binding_approved]" || all.NextCursor != nil || res.header.Get("Content-Language") != "zh" {

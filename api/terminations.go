@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
 
+	"gongji/activities"
 	"gongji/db"
 	"gongji/domain"
 	"gongji/workflows"
@@ -21,17 +22,33 @@ func (s *server) bindingEnding(c *gin.Context, reason func(domain.Binding) strin
 // in the binding's history, so a signal that cannot be delivered (the
 // workflow service is down) is logged and left pending: the write stands
 // and the call answers 200. Repeating the sync call sends the signals
-// again; a binding that has ended already ignores its signal.
+// again; a binding that has ended already ignores its signal. When the
+// signal finds no running workflow (it ended without closing the row, was
+// terminated by an operator, or never started), the row is closed here,
+// with the reason and who in its history, so that it does not stay live.
 func (s *server) terminateBindings(c *gin.Context, pending []db.PendingTermination) {
 	by := actor(c)
 	for _, p := range pending {
 		t := workflows.Termination{Reason: p.Reason, By: by}
 		err := s.temporal.SignalWorkflow(c, workflows.BindingWorkflowID(p.BindingID), "", workflows.SignalTerminate, t)
 		var ended *serviceerror.NotFound
-		if err != nil && !errors.As(err, &ended) {
-			logger(c).Error("termination left pending: signal failed", "binding_id", p.BindingID, "error", err)
+		if errors.As(err, &ended) {
+			err = s.closeWithoutWorkflow(c, p.BindingID, t)
+		}
+		if err != nil {
+			logger(c).Error("termination left pending", "binding_id", p.BindingID, "error", err)
 		}
 	}
+}
+
+// closeWithoutWorkflow ends a binding whose workflow is not running, as
+// the workflow would have on the termination signal.
+func (s *server) closeWithoutWorkflow(c *gin.Context, bindingID string, t workflows.Termination) error {
+	_, err := s.store.CloseBindingWithoutWorkflow(c, db.Closure{
+		BindingID: bindingID, By: t.By.String(), Reason: t.Reason + " (" + activities.NoWorkflowReason + ")", At: s.now(),
+		EventKey: bindingID + ":terminated:no-workflow",
+	})
+	return err
 }
 
 // deathReason ends every binding of a person who died.

@@ -75,7 +75,7 @@ func TestChaos(t *testing.T) {
 
 	problems := checkVisits(results)
 	problems = append(problems, waitSettled(ctx, env.dbURL, 2*time.Minute)...)
-	report, money := checkDatabase(t, ctx, env.dbURL, results)
+	report, money := checkDatabase(t, ctx, env.dbURL, env.temporal, results)
 	problems = append(problems, money...)
 
 	r := runReport{params: p, wall: time.Since(begin), prep: prep, pop: pop, results: results, worker: env.worker.snapshot(),
@@ -101,6 +101,7 @@ func TestChaos(t *testing.T) {
 // environment is one run's processes and the API client.
 type environment struct {
 	dbURL    string
+	temporal client.Client
 	client   *apiClient
 	tokens   tokens
 	worker   *workerSupervisor
@@ -164,7 +165,7 @@ func startEnvironment(t *testing.T, ctx context.Context, dir string, p params) e
 		TopupTimeout: p.TopupTimeout, JWTSecret: k.secret, Logger: discard}))
 	t.Cleanup(srv.Close)
 
-	return environment{dbURL: dbURL, client: newAPIClient(srv.URL), tokens: k, worker: sup,
+	return environment{dbURL: dbURL, temporal: tc, client: newAPIClient(srv.URL), tokens: k, worker: sup,
 		injector: injector{worker: sup, temporal: ts, admin: admin, dbName: strings.TrimPrefix(u.Path, "/")}}
 }
 
@@ -239,11 +240,12 @@ func waitSettled(ctx context.Context, dbURL string, wait time.Duration) []string
 }
 
 // checkDatabase runs the invariants over the database (on a fresh
-// connection: the old ones may have been terminated) and compares it with
+// connection: the old ones may have been terminated), and with Temporal
+// the check that no live binding row has lost its workflow, and compares it with
 // what the client saw: one settlement row per visit, with the id the API
 // answered, and the holders' balances down by exactly the shared-account
 // pay of the settlements that stayed completed.
-func checkDatabase(t *testing.T, ctx context.Context, dbURL string, results []visitResult) (invariants.Report, []string) {
+func checkDatabase(t *testing.T, ctx context.Context, dbURL string, tc client.Client, results []visitResult) (invariants.Report, []string) {
 	t.Helper()
 	conn := dbtest.Open(t, dbURL)
 	store := db.NewStore(conn)
@@ -251,6 +253,11 @@ func checkDatabase(t *testing.T, ctx context.Context, dbURL string, results []vi
 	if err != nil {
 		t.Fatal(err)
 	}
+	workflows, err := invariants.CheckWorkflows(ctx, store, invariants.Workflows{Client: tc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report.Results = append(report.Results, workflows)
 	var rows []struct {
 		Key string `db:"key"`
 		ID  string `db:"id"`

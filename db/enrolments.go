@@ -26,7 +26,10 @@ func (r enrolmentRow) toDomain() domain.Enrolment {
 	}
 }
 
-// PutEnrolment records where and how a known person is insured.
+// PutEnrolment records where and how a known person is insured. It locks
+// the person's row first, as a debit does, and stamps updated_at with the
+// clock time after that lock: a debit made after the change has a later
+// ledger time (the invariant on loss of cover relies on it).
 func (s *Store) PutEnrolment(ctx context.Context, e domain.Enrolment) (domain.Enrolment, error) {
 	out, _, err := s.PutEnrolmentEndingBindings(ctx, e, BindingEnding{})
 	return out, err
@@ -49,9 +52,10 @@ func (s *Store) PutEnrolmentEndingBindings(ctx context.Context, e domain.Enrolme
 			return err
 		}
 		const q = `
-			INSERT INTO enrolments (id_number, insutype, admdvs, status, arrears) VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO enrolments (id_number, insutype, admdvs, status, arrears, updated_at)
+			VALUES ($1, $2, $3, $4, $5, clock_timestamp())
 			ON CONFLICT (id_number) DO UPDATE SET insutype = EXCLUDED.insutype, admdvs = EXCLUDED.admdvs,
-				status = EXCLUDED.status, arrears = EXCLUDED.arrears, updated_at = now()
+				status = EXCLUDED.status, arrears = EXCLUDED.arrears, updated_at = EXCLUDED.updated_at
 			RETURNING id_number, insutype, admdvs, status, arrears`
 		var row enrolmentRow
 		if err := tx.GetContext(ctx, &row, q, e.IDNumber, e.Insutype, e.Admdvs, e.Status, e.Arrears); err != nil {

@@ -37,8 +37,10 @@ func (s *Store) Person(ctx context.Context, id domain.IDNumber) (domain.Person, 
 	return getPerson(ctx, s.db, id, false)
 }
 
-// RecordDeath sets the person's date of death. Recording the same date again
-// is a no-op; a different date is PERSON_DECEASED.
+// RecordDeath sets the person's date of death, and when it was recorded
+// (the clock time once the person's row is locked: after any debit that
+// holds it has committed). Recording the same date again is a no-op; a
+// different date is PERSON_DECEASED.
 func (s *Store) RecordDeath(ctx context.Context, id domain.IDNumber, date domain.Date) (domain.Person, error) {
 	p, _, err := s.RecordDeathEndingBindings(ctx, id, date, BindingEnding{})
 	return p, err
@@ -69,7 +71,7 @@ func (s *Store) RecordDeathEndingBindings(ctx context.Context, id domain.IDNumbe
 			out = p
 			return nil
 		}
-		const q = `UPDATE persons SET death_date = $2, updated_at = now() WHERE id_number = $1`
+		const q = `UPDATE persons SET death_date = $2, death_recorded_at = clock_timestamp(), updated_at = now() WHERE id_number = $1`
 		if _, err := tx.ExecContext(ctx, q, id, date); err != nil {
 			return err
 		}

@@ -155,10 +155,12 @@ func premiumRefundKey(paymentID string) string { return "premium:" + paymentID +
 // and adds it to the binding's usage of the payment's year; the holder's
 // notice (and its webhook outbox row when the store queues webhooks) is
 // written in the same transaction. The premium is
-// paid in full or not at all: the binding must still be active between
-// the same people, the holder able to pay (HOLDER_* codes), the balance
-// enough (INSUFFICIENT_BALANCE) and what is left of the yearly limit enough
-// (LIMIT_EXCEEDED). Idempotent on the payment id: a repeat returns the
+// paid in full or not at all: domain.CheckDebit must hold on the payment's
+// date (Beijing) for what the debit reads under its locks (the binding
+// active and valid between the same people: NO_ACTIVE_BINDING; the holder
+// alive and able to pay: HOLDER_*; the beneficiary alive and covered:
+// BENEFICIARY_*), the balance must be enough (INSUFFICIENT_BALANCE) and
+// what is left of the yearly limit too (LIMIT_EXCEEDED). Idempotent on the payment id: a repeat returns the
 // first debit's entry.
 func (s *Store) DebitPremium(ctx context.Context, paymentID string) (Entry, error) {
 	var out Entry
@@ -170,14 +172,8 @@ func (s *Store) DebitPremium(ctx context.Context, paymentID string) (Entry, erro
 		if !found {
 			return domain.Errorf(domain.CodePremiumNotFound, "no such premium payment")
 		}
-		var b struct {
-			Holder      domain.IDNumber `db:"holder_id_number"`
-			Beneficiary domain.IDNumber `db:"beneficiary_id_number"`
-			Status      string          `db:"status"`
-			Limit       *domain.Amount  `db:"annual_limit"`
-		}
-		if err := tx.GetContext(ctx, &b, `SELECT holder_id_number, beneficiary_id_number, status, annual_limit
-			FROM bindings WHERE id = $1 FOR UPDATE`, p.BindingID); err != nil {
+		b, err := lockPayingBinding(ctx, tx, p.BindingID)
+		if err != nil {
 			return err
 		}
 		if existing, ok, err := entryByKey(ctx, tx, premiumDebitKey(paymentID)); err != nil || ok {
@@ -187,16 +183,17 @@ func (s *Store) DebitPremium(ctx context.Context, paymentID string) (Entry, erro
 		if p.Status != domain.PremiumProcessing {
 			return domain.Errorf(domain.CodeInternal, "the premium payment is %s; nothing is debited", p.Status)
 		}
-		if b.Status != string(domain.BindingActive) || b.Holder != p.Holder || b.Beneficiary != p.Beneficiary {
-			return domain.Errorf(domain.CodeNoActiveBinding, "the binding is no longer active")
+		if b.Holder != p.Holder || b.Beneficiary != p.Beneficiary {
+			return domain.Errorf(domain.CodeNoActiveBinding, "the binding is not between the payment's holder and beneficiary")
 		}
-		if err := checkHolderCanPay(ctx, tx, p.Holder); err != nil {
-			return err
-		}
-		account, _, err := getAccount(ctx, tx, p.Holder, true)
+		facts, err := lockDebitFacts(ctx, tx, b, domain.DateOf(p.CreatedAt))
 		if err != nil {
 			return err
 		}
+		if err := domain.CheckDebit(facts, domain.DefaultPools); err != nil {
+			return err
+		}
+		account := facts.Holder.Account
 		used, err := lockUsage(ctx, tx, p.BindingID, p.UsageYear)
 		if err != nil {
 			return err
@@ -216,28 +213,6 @@ func (s *Store) DebitPremium(ctx context.Context, paymentID string) (Entry, erro
 		return addUsage(ctx, tx, p.BindingID, p.UsageYear, p.Amount)
 	})
 	return out, err
-}
-
-// checkHolderCanPay refuses a holder who may not spend the account now,
-// with the code a settlement would skip them for.
-func checkHolderCanPay(ctx context.Context, tx *sqlx.Tx, holder domain.IDNumber) error {
-	enrolment, enrolled, err := getEnrolment(ctx, tx, holder)
-	if err != nil {
-		return err
-	}
-	account, open, err := getAccount(ctx, tx, holder, true)
-	if err != nil {
-		return err
-	}
-	c := PayerCandidate{Holder: holder, Status: string(enrolment.Status), Arrears: enrolment.Arrears, AccountOpen: open,
-		Frozen: account.Status == domain.AccountFrozen}
-	if !enrolled {
-		c.Status = ""
-	}
-	if code := c.SkipReason(); code != "" {
-		return domain.Errorf(code, "the holder cannot pay from the personal account now (%s)", code)
-	}
-	return nil
 }
 
 // RefundPremium gives a payment's debit back to the holder's account and

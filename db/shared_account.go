@@ -13,33 +13,24 @@ import (
 // PayerCandidate is an active binding that may pay for a patient, with
 // what decides whether its holder can pay now.
 type PayerCandidate struct {
-	BindingID   string          `db:"id"`
-	Holder      domain.IDNumber `db:"holder_id_number"`
-	Status      string          `db:"enrolment_status"`
-	Arrears     bool            `db:"arrears"`
-	AccountOpen bool            `db:"account_open"`
-	Frozen      bool            `db:"frozen"`
+	BindingID string
+	Holder    domain.IDNumber
+	// Facts are what domain.CheckDebit decides on, as read (unlocked) on
+	// the service date.
+	Facts domain.DebitFacts
 	// Paid is set when the binding already paid for the settlement asked
 	// about (PayersFor); it is then listed whatever it reads now.
-	Paid bool `db:"paid"`
+	Paid bool
 }
 
-// SkipReason says why a holder cannot pay now, or "" when they can (or
-// already did for this settlement).
+// SkipReason says why the binding cannot pay now (domain.CheckDebit's
+// code), or "" when it can (or already did for this settlement). The
+// debit applies the same rule again under locks.
 func (p PayerCandidate) SkipReason() domain.Code {
-	switch {
-	case p.Paid:
+	if p.Paid {
 		return ""
-	case p.Status != string(domain.EnrolmentNormal):
-		return domain.CodeHolderInsuranceNotNormal
-	case p.Arrears:
-		return domain.CodeHolderInArrears
-	case !p.AccountOpen:
-		return domain.CodeHolderNoAccount
-	case p.Frozen:
-		return domain.CodeHolderAccountFrozen
 	}
-	return ""
+	return domain.ErrorCode(domain.CheckDebit(p.Facts, domain.DefaultPools))
 }
 
 // ActiveBindingsFor lists the bindings active for a patient on a service
@@ -55,21 +46,22 @@ func (s *Store) ActiveBindingsFor(ctx context.Context, patient domain.IDNumber, 
 // (a local activity run again), it names every binding that took money, so
 // the saga learns of, and can refund, each debit.
 func (s *Store) PayersFor(ctx context.Context, settlementID string, patient domain.IDNumber, on domain.Date) ([]PayerCandidate, error) {
-	const q = `
-		SELECT b.id, b.holder_id_number, COALESCE(e.status, '') AS enrolment_status, COALESCE(e.arrears, false) AS arrears,
-			a.id_number IS NOT NULL AS account_open, COALESCE(a.status = 'frozen', false) AS frozen,
-			sp.binding_id IS NOT NULL AS paid
-		FROM bindings b
-		LEFT JOIN enrolments e ON e.id_number = b.holder_id_number
-		LEFT JOIN accounts a ON a.id_number = b.holder_id_number
+	q := `SELECT ` + debitFactsColumns + `, sp.binding_id IS NOT NULL AS paid
+		FROM bindings b` + debitFactsJoins + `
 		LEFT JOIN beneficiary_priorities p ON p.binding_id = b.id
 		LEFT JOIN settlement_payers sp ON sp.settlement_id = $3 AND sp.binding_id = b.id
 		WHERE b.beneficiary_id_number = $1 AND (sp.binding_id IS NOT NULL OR (b.status = 'active'
 			AND b.valid_from <= $2 AND (b.valid_until IS NULL OR b.valid_until >= $2)))
 		ORDER BY sp.position NULLS LAST, p.position NULLS LAST, b.requested_at, b.id`
-	var out []PayerCandidate
-	err := s.db.SelectContext(ctx, &out, q, patient, on, settlementID)
-	return out, err
+	var rows []debitFactsRow
+	if err := s.db.SelectContext(ctx, &rows, q, patient, on, settlementID); err != nil {
+		return nil, err
+	}
+	out := make([]PayerCandidate, len(rows))
+	for i, r := range rows {
+		out[i] = PayerCandidate{BindingID: r.ID, Holder: r.Holder, Facts: r.facts(on), Paid: r.Paid}
+	}
+	return out, nil
 }
 
 // Debit asks for a settlement's share from one binding's shared account.
@@ -96,27 +88,19 @@ func refundKey(settlementID, bindingID string) string {
 
 // DebitSharedAccount takes min(owed, balance, what is left of the yearly
 // limit) from the holder's account in one transaction under row locks
-// (binding, then account, then usage), records the payer and its usage,
-// writes the holder's notice (who, where, how much, the balance left; and
-// its webhook outbox row when the store queues webhooks) in the same
-// transaction, and returns what it took. The binding must still be active and its
-// holder able to pay (insured normally, not in arrears, account open and
-// not frozen), else it takes nothing. Idempotent on settlement id +
-// binding id: a repeat returns what the first call took.
+// (binding, then the people's rows and the account, then usage), records
+// the payer and its usage, writes the holder's notice (who, where, how
+// much, the balance left; and its webhook outbox row when the store queues
+// webhooks) in the same transaction, and returns what it took. It first
+// applies domain.CheckDebit on the settlement's service date to what it
+// read under those locks; a refusal takes nothing and records the payer as
+// skipped with the rule's code, as FindPayers does. Idempotent on
+// settlement id + binding id: a repeat returns what the first call took.
 func (s *Store) DebitSharedAccount(ctx context.Context, d Debit) (domain.Amount, error) {
 	taken := domain.Zero
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		var b struct {
-			Holder      string         `db:"holder_id_number"`
-			Beneficiary string         `db:"beneficiary_id_number"`
-			Status      string         `db:"status"`
-			Limit       *domain.Amount `db:"annual_limit"`
-		}
-		if err := tx.GetContext(ctx, &b, `SELECT holder_id_number, beneficiary_id_number, status, annual_limit
-			FROM bindings WHERE id = $1 FOR UPDATE`, d.BindingID); err != nil {
-			if isNoRows(err) {
-				return domain.Errorf(domain.CodeBindingNotFound, "no such binding")
-			}
+		b, err := lockPayingBinding(ctx, tx, d.BindingID)
+		if err != nil {
 			return err
 		}
 		if existing, ok, err := entryByKey(ctx, tx, debitKey(d.SettlementID, d.BindingID)); err != nil || ok {
@@ -132,17 +116,21 @@ func (s *Store) DebitSharedAccount(ctx context.Context, d Debit) (domain.Amount,
 			taken = existing.Amount.Neg()
 			return nil
 		}
-		if b.Status != string(domain.BindingActive) || b.Beneficiary != string(d.Patient) {
+		if b.Beneficiary != d.Patient {
 			return nil
 		}
-		enrolment, enrolled, err := getEnrolment(ctx, tx, domain.IDNumber(b.Holder))
-		if err != nil || !enrolled || !enrolment.IsNormal() || enrolment.Arrears {
+		var serviceDate domain.Date
+		if err := tx.GetContext(ctx, &serviceDate, `SELECT service_date FROM settlements WHERE id = $1`, d.SettlementID); err != nil {
 			return err
 		}
-		account, found, err := getAccount(ctx, tx, domain.IDNumber(b.Holder), true)
-		if err != nil || !found || account.Status == domain.AccountFrozen {
+		facts, err := lockDebitFacts(ctx, tx, b, serviceDate)
+		if err != nil {
 			return err
 		}
+		if refusal := domain.CheckDebit(facts, domain.DefaultPools); refusal != nil {
+			return skipPayer(ctx, tx, d, refusal)
+		}
+		account := facts.Holder.Account
 		used, err := lockUsage(ctx, tx, d.BindingID, d.Year)
 		if err != nil {
 			return err
@@ -228,6 +216,24 @@ func (s *Store) RefundSharedAccount(ctx context.Context, settlementID, bindingID
 		return addStep(ctx, tx, settlementID, refundKey(settlementID, bindingID), "shared_account", "refunded", "binding "+bindingID, &amount, at)
 	})
 	return refunded, err
+}
+
+// skipPayer records a binding that may not pay as a skipped step (the key
+// FindPayers uses, so a payer skipped twice is recorded once); the debit
+// then takes nothing. An error without a domain code is returned as it is.
+func skipPayer(ctx context.Context, tx *sqlx.Tx, d Debit, refusal error) error {
+	code := domain.ErrorCode(refusal)
+	if code == domain.CodeInternal {
+		return refusal
+	}
+	return addStep(ctx, tx, d.SettlementID, SkipStepKey(d.SettlementID, d.BindingID), "shared_account", "skipped",
+		"binding "+d.BindingID+": "+string(code), nil, d.At)
+}
+
+// SkipStepKey is the step key of a binding skipped as a payer of a
+// settlement.
+func SkipStepKey(settlementID, bindingID string) string {
+	return settlementID + ":skip:" + bindingID
 }
 
 func lockUsage(ctx context.Context, tx *sqlx.Tx, bindingID string, year int) (domain.Amount, error) {

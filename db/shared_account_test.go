@@ -468,6 +468,17 @@ func TestActiveBindingsFor_ReportsWhyAHolderCannotPay(t *testing.T) {
 	want[add(func(h domain.IDNumber) { enrol(h, domain.EnrolmentNormal, true) })] = domain.CodeHolderInArrears
 	want[add(func(h domain.IDNumber) { enrol(h, domain.EnrolmentSuspended, false) })] = domain.CodeHolderInsuranceNotNormal
 	want[add(func(h domain.IDNumber) { enrol(h, domain.EnrolmentTerminated, false) })] = domain.CodeHolderInsuranceNotNormal
+	want[add(func(h domain.IDNumber) {
+		if _, err := s.RecordDeath(ctx, h, serviceDate); err != nil {
+			t.Fatal(err)
+		}
+	})] = domain.CodeHolderDeceased
+	want[add(func(h domain.IDNumber) {
+		e := domain.Enrolment{IDNumber: h, Insutype: domain.InsutypeEmployee, Admdvs: "650102", Status: domain.EnrolmentNormal}
+		if _, err := s.PutEnrolment(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	})] = domain.CodeHolderNotInPrefecture
 
 	got, err := s.ActiveBindingsFor(ctx, child, serviceDate)
 	if err != nil {
@@ -480,29 +491,5 @@ func TestActiveBindingsFor_ReportsWhyAHolderCannotPay(t *testing.T) {
 		if reason := c.SkipReason(); reason != want[c.BindingID] {
 			t.Errorf("binding %s: SkipReason = %q, want %q (%+v)", c.BindingID, reason, want[c.BindingID], c)
 		}
-	}
-}
-
-func TestPayerCandidate_SkipReason(t *testing.T) {
-	ok := db.PayerCandidate{Status: "normal", AccountOpen: true}
-	tests := []struct {
-		name string
-		c    db.PayerCandidate
-		want domain.Code
-	}{
-		{"can pay", ok, ""},
-		{"no enrolment", db.PayerCandidate{Status: "", AccountOpen: true}, domain.CodeHolderInsuranceNotNormal},
-		{"suspended", db.PayerCandidate{Status: "suspended", AccountOpen: true}, domain.CodeHolderInsuranceNotNormal},
-		{"in arrears", db.PayerCandidate{Status: "normal", Arrears: true, AccountOpen: true}, domain.CodeHolderInArrears},
-		{"no account", db.PayerCandidate{Status: "normal"}, domain.CodeHolderNoAccount},
-		{"frozen", db.PayerCandidate{Status: "normal", AccountOpen: true, Frozen: true}, domain.CodeHolderAccountFrozen},
-		{"suspended wins over frozen", db.PayerCandidate{Status: "suspended", AccountOpen: true, Frozen: true}, domain.CodeHolderInsuranceNotNormal},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.c.SkipReason(); got != tt.want {
-				t.Errorf("SkipReason = %q, want %q", got, tt.want)
-			}
-		})
 	}
 }

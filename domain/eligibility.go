@@ -12,8 +12,22 @@ type Party struct {
 // Bortala, insured normally, alive, with a personal account that is
 // neither frozen nor in arrears.
 func CheckHolder(h Party, pools Pools) error {
+	return checkHolder(h, pools, !h.Person.DeathDate.IsZero())
+}
+
+// CheckHolderOn is CheckHolder for money that moves for a day (a service
+// date, a payment date): a death recorded after that day does not refuse.
+func CheckHolderOn(h Party, pools Pools, on Date) error {
+	return checkHolder(h, pools, diedBy(h.Person, on))
+}
+
+// diedBy reports whether the person's death is recorded on or before the
+// day.
+func diedBy(p Person, on Date) bool { return !p.DeathDate.IsZero() && !p.DeathDate.After(on) }
+
+func checkHolder(h Party, pools Pools, dead bool) error {
 	switch {
-	case !h.Person.DeathDate.IsZero():
+	case dead:
 		return Errorf(CodeHolderDeceased, "the holder's death is recorded")
 	case h.Enrolment == nil || h.Enrolment.Insutype != InsutypeEmployee:
 		return Errorf(CodeHolderNotEmployeeInsured, "only an employee-insured person (310) can share a personal account")
@@ -34,10 +48,20 @@ func CheckHolder(h Party, pools Pools) error {
 // CheckBeneficiary applies the beneficiary rules: not the holder, alive,
 // insured normally in Xinjiang under basic insurance (310 or 390).
 func CheckBeneficiary(holder IDNumber, b Party, pools Pools) error {
+	return checkBeneficiary(holder, b, pools, !b.Person.DeathDate.IsZero())
+}
+
+// CheckBeneficiaryOn is CheckBeneficiary for money that moves for a day: a
+// death recorded after that day does not refuse.
+func CheckBeneficiaryOn(holder IDNumber, b Party, pools Pools, on Date) error {
+	return checkBeneficiary(holder, b, pools, diedBy(b.Person, on))
+}
+
+func checkBeneficiary(holder IDNumber, b Party, pools Pools, dead bool) error {
 	switch {
 	case b.Person.IDNumber == holder:
 		return Errorf(CodeSelfBinding, "a holder cannot bind themselves")
-	case !b.Person.DeathDate.IsZero():
+	case dead:
 		return Errorf(CodeBeneficiaryDeceased, "the beneficiary's death is recorded")
 	case b.Enrolment == nil:
 		return Errorf(CodeBeneficiaryNotEnrolled, "the beneficiary is not insured")

@@ -27,9 +27,9 @@ func runWorker(ctx context.Context, _ []string) error {
 	})
 }
 
-// runWorkerUntil registers the search attributes (waiting for Temporal if
-// it is not up yet), then polls the task
-// queue until ctx ends. With GONGJI_WEBHOOK_URL set, the notices its
+// runWorkerUntil registers the search attributes and creates the binding
+// repair schedule (waiting for Temporal if it is not up yet), then polls
+// the task queue until ctx ends. With GONGJI_WEBHOOK_URL set, the notices its
 // activities write are queued in the webhook outbox in the same
 // transaction, and a dispatcher delivers the outbox alongside.
 func runWorkerUntil(ctx context.Context, cfg config.Config, log *slog.Logger, store *db.Store, tc client.Client) error {
@@ -38,6 +38,10 @@ func runWorkerUntil(ctx context.Context, cfg config.Config, log *slog.Logger, st
 	}
 	ensure := func(ctx context.Context) error { return worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace) }
 	if err := retryUntilDone(ctx, log, "register search attributes", time.Second, 30*time.Second, ensure); err != nil {
+		return err
+	}
+	schedule := func(ctx context.Context) error { return worker.EnsureBindingRepairSchedule(ctx, tc, cfg.TaskQueue) }
+	if err := retryUntilDone(ctx, log, "create the binding repair schedule", time.Second, 30*time.Second, schedule); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -1,5 +1,11 @@
 package invariants
 
+import (
+	"strings"
+
+	"gongji/domain"
+)
+
 // check is one invariant as two queries: scope counts the rows it looks
 // at, broken describes each row that breaks it (one text per row).
 type check struct {
@@ -120,6 +126,9 @@ func checks(opts Options) []check {
 				WHERE status IN ('failed', 'reversed') AND COALESCE(refusal_code, '') = ''
 			UNION ALL SELECT id || ' reversed premium: no refusal code' FROM premium_payments
 				WHERE status = 'reversed' AND COALESCE(refusal_code, '') = ''`},
+		{debitAfterDeathOrLossOfCover, 0,
+			`SELECT count(*) FROM ledger_entries WHERE kind IN ('settlement_debit', 'premium_debit')`,
+			debitsAfterDeathOrLossOfCover()},
 	}
 	if opts.Settled {
 		cs = append(cs,
@@ -133,4 +142,48 @@ func checks(opts Options) []check {
 		)
 	}
 	return cs
+}
+
+// debitAfterDeathOrLossOfCover names the check of DESIGN.md's rule "every
+// debit re-checks the holder ... in the transaction that moves the money".
+const debitAfterDeathOrLossOfCover = "no debit dated on or after the holder's death or loss of cover"
+
+// debitsAfterDeathOrLossOfCover lists the settlement and premium debits
+// that the holder's recorded facts forbid, as far as the schema dates
+// them. A debit's date is its settlement's service date, or its premium
+// payment's date (Beijing); its time is its ledger row's created_at (the
+// start of its transaction). It breaks the rule when
+//   - the holder's death is dated on or before the debit's date and was
+//     recorded (persons.death_recorded_at) before the debit's time, or
+//   - the holder's enrolment as it stands does not let them pay (not 310,
+//     outside Bortala, not normal, or in arrears) and was last written
+//     (enrolments.updated_at) before the debit's time.
+//
+// Both times are taken after the row lock a debit also takes, so a debit
+// that went first is never flagged. An enrolment that lost cover and got
+// it back before the check is not seen (only its present state is
+// stored), and a frozen account is not checked (accounts.updated_at moves
+// with every posting).
+func debitsAfterDeathOrLossOfCover() string {
+	bortala := make([]string, len(domain.DefaultPools.Prefecture))
+	for i, p := range domain.DefaultPools.Prefecture {
+		bortala[i] = "'" + p + "%'"
+	}
+	qualifies := `(en.insutype = '` + string(domain.InsutypeEmployee) + `' AND en.admdvs LIKE ANY (ARRAY[` + strings.Join(bortala, ", ") + `])
+		AND en.status = 'normal' AND NOT en.arrears)`
+	return `SELECT e.kind || ' ' || COALESCE(e.settlement_id, e.reference) || ' of ' || e.account_id_number || ' for ' || d.day
+			|| ' at ' || e.created_at || ': ' || CASE WHEN d.dead
+				THEN 'holder died ' || p.death_date || ', recorded ' || p.death_recorded_at
+				ELSE 'holder enrolment ' || en.insutype || ' ' || en.admdvs || ' ' || en.status
+					|| CASE WHEN en.arrears THEN ' in arrears' ELSE '' END || ' since ' || en.updated_at END
+		FROM ledger_entries e
+		JOIN persons p ON p.id_number = e.account_id_number
+		JOIN enrolments en ON en.id_number = e.account_id_number
+		LEFT JOIN settlements s ON e.kind = 'settlement_debit' AND s.id = e.settlement_id
+		LEFT JOIN premium_payments pp ON e.kind = 'premium_debit' AND pp.id = e.reference
+		CROSS JOIN LATERAL (SELECT COALESCE(s.service_date, (pp.created_at AT TIME ZONE 'Asia/Shanghai')::date) AS day) x
+		CROSS JOIN LATERAL (SELECT x.day, p.death_date IS NOT NULL AND x.day >= p.death_date
+			AND p.death_recorded_at <= e.created_at AS dead) d
+		WHERE e.kind IN ('settlement_debit', 'premium_debit')
+			AND (d.dead OR (en.updated_at <= e.created_at AND NOT ` + qualifies + `))`
 }

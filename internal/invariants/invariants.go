@@ -1,7 +1,9 @@
 // Package invariants checks DESIGN.md's invariants that are facts of the
 // database (no negative balance, usage within limits, money conserved,
 // each settlement and premium payment debited at most once and ended
-// completed or fully undone) over a whole gongji database. The API tests
+// completed or fully undone, no debit after the holder's death or loss of
+// cover) over a whole gongji database, and, with a Temporal client
+// (CheckWorkflows), that no binding row stays live without its workflow. The API tests
 // run it after each settlement test; the chaos suite runs it after killing
 // the worker, Temporal and PostgreSQL connections.
 package invariants
@@ -26,7 +28,8 @@ type Options struct {
 // break it (empty when it holds).
 type Result struct {
 	Name string
-	// Design is the number of the invariant in DESIGN.md it belongs to.
+	// Design is the number of the invariant in DESIGN.md it belongs to;
+	// 0 for a rule DESIGN.md states outside its numbered invariants.
 	Design     int
 	Checked    int
 	Violations []string

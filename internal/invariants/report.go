@@ -3,6 +3,7 @@ package invariants
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
 )
 
@@ -13,7 +14,11 @@ func (r Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "invariant\tDESIGN\tchecked\tviolations")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", res.Name, res.Design, res.Checked, len(res.Violations))
+		design := "-"
+		if res.Design > 0 {
+			design = strconv.Itoa(res.Design)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", res.Name, design, res.Checked, len(res.Violations))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
