@@ -55,7 +55,7 @@ func TestChaos(t *testing.T) {
 	env := startEnvironment(t, ctx, dir, p)
 
 	rng := rand.New(rand.NewPCG(uint64(p.Seed), 0))
-	setupCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	setupCtx, cancel := context.WithTimeout(ctx, time.Minute+time.Duration(p.Families)*20*time.Second)
 	pop, err := setUp(setupCtx, env.client, env.tokens, rng, p.Families)
 	admin := env.tokens.sign(domain.RoleAdmin, "chaos-admin")
 	day := domain.DateOf(time.Now())
