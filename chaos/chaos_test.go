@@ -87,12 +87,23 @@ func TestChaos(t *testing.T) {
 	go func() {
 		changed <- changer{c: env.client, admin: admin, temporal: env.temporal, day: day}.run(ctx, plan.changes, &started)
 	}()
+	credited := make(chan int, 1)
+	creditErr := make(chan error, 1)
+	go func() {
+		n, err := postCredits(ctx, env.client, admin, plan.credits, &started)
+		credited <- n
+		creditErr <- err
+	}()
 	results, premiums := runWorkload(ctx, env.client, w, p.Concurrency, p.VisitDeadline, &started)
 	fstats := <-injected
 	if err := <-injectErr; err != nil {
 		t.Errorf("fault injection: %v", err)
 	}
 	changeResults := <-changed
+	credits := <-credited
+	if err := <-creditErr; err != nil {
+		t.Errorf("contributions: %v", err)
+	}
 
 	problems := checkVisits(results, unboundSince(pop, changeResults))
 	problems = append(problems, checkPremiums(premiums)...)
@@ -112,7 +123,7 @@ func TestChaos(t *testing.T) {
 	}
 
 	r := runReport{params: p, wall: time.Since(begin), prep: prep, pop: pop, years: years, results: results, premiums: premiums,
-		changes: changeResults, late: late, worker: env.worker.snapshot(), faults: fstats, retries: env.client.retries.Load(),
+		changes: changeResults, late: late, credits: credits, worker: env.worker.snapshot(), faults: fstats, retries: env.client.retries.Load(),
 		invariants: report}
 	var out strings.Builder
 	if err := r.write(&out); err != nil {

@@ -64,7 +64,7 @@ func TestPlanRun_SameSeedSamePlan(t *testing.T) {
 // some booked at the counter first; it changes HolderChanges distinct
 // holders with an unlimited binding, every kind of change as often as any
 // other, mid-stream; each changed holder who pays a premium sends it at
-// the change.
+// the change; every holder is credited once in each round, mid-stream.
 func TestPlanRun_MixesPremiumsAndHolderChanges(t *testing.T) {
 	pop, years, p := testPopulation(24), testYears(), longParams
 	plan := planRun(rand.New(rand.NewPCG(11, 0)), pop, years, p)
@@ -153,6 +153,24 @@ func TestPlanRun_MixesPremiumsAndHolderChanges(t *testing.T) {
 	for k := range changeKindCount {
 		if kinds[k] != p.HolderChanges/int(changeKindCount) {
 			t.Errorf("%d changes %q of %d, want each kind as often", kinds[k], changeNames[k], p.HolderChanges)
+		}
+	}
+
+	if len(plan.credits) != creditRounds*len(pop.holders) {
+		t.Fatalf("%d contributions, want %d rounds of %d holders", len(plan.credits), creditRounds, len(pop.holders))
+	}
+	credited := map[string]bool{}
+	for _, cr := range plan.credits {
+		key := string(cr.holder) + " " + cr.reference
+		if credited[key] {
+			t.Fatalf("contribution %s twice", key)
+		}
+		credited[key] = true
+		if cr.after <= 0 || cr.after >= p.Settlements {
+			t.Fatalf("contribution %s after visit %d, outside the stream of %d", key, cr.after, p.Settlements)
+		}
+		if a := domain.MustAmount(cr.amount); !a.IsPositive() {
+			t.Fatalf("contribution %s of %s", key, a)
 		}
 	}
 }

@@ -24,6 +24,7 @@ type runReport struct {
 	premiums   []premiumResult
 	changes    []changeResult
 	late       map[domain.IDNumber][]lateDebit
+	credits    int
 	worker     workerStats
 	faults     faultStats
 	retries    int64
@@ -72,6 +73,7 @@ func (r runReport) write(w io.Writer) error {
 	row("cash top-ups accepted", accepted)
 	row("cancellations (退费) asked", cancels)
 	row("visits sent twice", resends)
+	row(fmt.Sprintf("contributions credited (%d rounds)", creditRounds), r.credits)
 	r.premiumRows(row)
 	if len(r.changes) == 0 {
 		row("holder changes recorded", "none (-chaos.holder-changes=N)")

@@ -56,17 +56,20 @@ type runPlan struct {
 	visits   []visitPlan
 	premiums []premiumPlan
 	changes  []holderChange
+	credits  []credit
 	faults   []fault
 }
 
 // planRun draws the run's plan: the visits, the premium payments of the
 // years that have a premium, the holders' changes (with a premium payment
-// of each changed holder sent as the change is recorded) and the faults.
+// of each changed holder sent as the change is recorded), the faults and
+// the holders' contributions.
 func planRun(rng *rand.Rand, pop population, years []premium, p params) runPlan {
 	plan := runPlan{visits: planVisits(rng, pop, p.Settlements), premiums: planPremiums(rng, pop, years, p.Settlements),
 		changes: planChanges(rng, pop, p.HolderChanges, p.Settlements)}
 	alignPremiums(plan.changes, plan.premiums)
 	plan.faults = planFaults(rng, p)
+	plan.credits = planCredits(rng, pop, p.Settlements)
 	return plan
 }
 
