@@ -146,9 +146,9 @@ func TestChaos(t *testing.T) {
 // environment is one run's processes and the API client.
 type environment struct {
 	dbURL    string
+	temporal client.Client
 	client   *apiClient
 	tokens   tokens
-	temporal client.Client
 	worker   *workerSupervisor
 	injector injector
 }
@@ -210,7 +210,7 @@ func startEnvironment(t *testing.T, ctx context.Context, dir string, p params) e
 		TopupTimeout: p.TopupTimeout, JWTSecret: k.secret, Logger: discard}))
 	t.Cleanup(srv.Close)
 
-	return environment{dbURL: dbURL, client: newAPIClient(srv.URL), tokens: k, temporal: tc, worker: sup,
+	return environment{dbURL: dbURL, temporal: tc, client: newAPIClient(srv.URL), tokens: k, worker: sup,
 		injector: injector{worker: sup, temporal: ts, admin: admin, dbName: strings.TrimPrefix(u.Path, "/")}}
 }
 
