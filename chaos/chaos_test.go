@@ -31,55 +31,100 @@ import (
 // TestChaos runs a stream of settlements (several children sharing
 // paying parents, random bills at two hospitals and a pharmacy, cards
 // that pay, decline or never answer, cash collected or never, some
-// visits sent twice, some cancelled) while it SIGKILLs the `gongji worker`
-// process, restarts the Temporal dev server (state kept in its file) and
-// terminates every PostgreSQL connection of the database, at moments drawn
-// from the seed. The API runs in this process. At the end every
-// settlement must have ended (completed, reversed, cancelled, or failed
-// with a reason), each visit must be one settlement, what the client saw
-// must match the ledger, and internal/invariants must find nothing
-// broken. Flags: -chaos.long and the others in params_test.go.
+// visits sent twice, some cancelled), interleaved with the parents paying
+// the children's premiums from the shared account (each with an
+// Idempotency-Key, some sent again or twice at once, some already booked
+// at the counter), and, with -chaos.holder-changes, parents who die, move
+// out of Bortala or lose cover mid-stream, while it SIGKILLs the `gongji
+// worker` process, restarts the Temporal dev server (state kept in its
+// file) and terminates every PostgreSQL connection of the database, at
+// moments drawn from the seed. The API runs in this process. At the end
+// every settlement and premium payment must have ended (completed,
+// reversed, cancelled, or failed with a reason), each visit must be one
+// settlement and each key one payment, what the client saw must match the
+// ledger, no debit of a changed holder may have begun after the change was
+// answered, and internal/invariants must find nothing broken. Flags:
+// -chaos.long and the others in params_test.go.
 func TestChaos(t *testing.T) {
 	p := loadParams()
-	t.Logf("seed %d: %d settlements, %d at a time, %d worker kills, %d Temporal restarts, %d PostgreSQL terminations",
-		p.Seed, p.Settlements, p.Concurrency, p.Kills, p.TemporalRestarts, p.PGTerminations)
+	t.Logf("seed %d: %d settlements, %d at a time, %d worker kills, %d Temporal restarts, %d PostgreSQL terminations, %d holder changes",
+		p.Seed, p.Settlements, p.Concurrency, p.Kills, p.TemporalRestarts, p.PGTerminations, p.HolderChanges)
 	begin := time.Now()
 	ctx := context.Background()
 	dir := t.TempDir()
 	env := startEnvironment(t, ctx, dir, p)
 
 	rng := rand.New(rand.NewPCG(uint64(p.Seed), 0))
-	setupCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	setupCtx, cancel := context.WithTimeout(ctx, time.Minute+time.Duration(p.Families)*20*time.Second)
 	pop, err := setUp(setupCtx, env.client, env.tokens, rng, p.Families)
+	admin := env.tokens.sign(domain.RoleAdmin, "chaos-admin")
+	day := domain.DateOf(time.Now())
+	var years []premium
+	if err == nil {
+		years, err = premiumYears(setupCtx, env.client, admin, day)
+	}
 	cancel()
 	if err != nil {
 		t.Fatalf("set-up: %v", err)
 	}
+	plan := planRun(rng, pop, years, p)
+	w := workload{visits: plan.visits, premiums: plan.premiums, tokens: env.tokens, day: day}
+	conn := dbtest.Open(t, env.dbURL)
+	if err := bookAtCounter(ctx, conn, w.premiums); err != nil {
+		t.Fatal(err)
+	}
 	prep := time.Since(begin)
-	plans := planVisits(rng, pop, p.Settlements)
-	faults := planFaults(rng, p)
 
 	var started atomic.Int64
 	injected := make(chan faultStats, 1)
 	injectErr := make(chan error, 1)
 	go func() {
-		st, err := env.injector.run(ctx, rng, faults, &started)
+		st, err := env.injector.run(ctx, rng, plan.faults, &started)
 		injected <- st
 		injectErr <- err
 	}()
-	results := runWorkload(ctx, env.client, plans, p.Concurrency, p.VisitDeadline, &started)
+	changed := make(chan []changeResult, 1)
+	go func() {
+		changed <- changer{c: env.client, admin: admin, temporal: env.temporal, day: day}.run(ctx, plan.changes, &started)
+	}()
+	credited := make(chan int, 1)
+	creditErr := make(chan error, 1)
+	go func() {
+		n, err := postCredits(ctx, env.client, admin, plan.credits, &started)
+		credited <- n
+		creditErr <- err
+	}()
+	results, premiums := runWorkload(ctx, env.client, w, p.Concurrency, p.VisitDeadline, &started)
 	fstats := <-injected
 	if err := <-injectErr; err != nil {
 		t.Errorf("fault injection: %v", err)
 	}
+	changeResults := <-changed
+	credits := <-credited
+	if err := <-creditErr; err != nil {
+		t.Errorf("contributions: %v", err)
+	}
 
-	problems := checkVisits(results)
+	problems := checkVisits(results, unboundSince(pop, changeResults))
+	problems = append(problems, checkPremiums(premiums)...)
 	problems = append(problems, waitSettled(ctx, env.dbURL, 2*time.Minute)...)
-	report, money := checkDatabase(t, ctx, env.dbURL, env.temporal, results)
+	report, money := checkDatabase(t, ctx, env.dbURL, env.temporal, results, premiums)
 	problems = append(problems, money...)
+	late := checkChanges(t, ctx, env.dbURL, changeResults)
+	for _, c := range changeResults {
+		if c.err != nil {
+			problems = append(problems, fmt.Sprintf("holder %s: %s: %v", c.change.holder, changeNames[c.change.kind], c.err))
+		}
+		for _, d := range late[c.change.holder] {
+			problems = append(problems, fmt.Sprintf("holder %s (%s, answered at %s): %s %s of %s began at %s, after the change",
+				c.change.holder, changeNames[c.change.kind], c.at.Format(time.RFC3339Nano), d.Kind, d.Amount, d.Reference,
+				d.At.Format(time.RFC3339Nano)))
+		}
+	}
 
-	r := runReport{params: p, wall: time.Since(begin), prep: prep, pop: pop, results: results, worker: env.worker.snapshot(),
-		faults: fstats, retries: env.client.retries.Load(), invariants: report}
+	r := runReport{params: p, wall: time.Since(begin), prep: prep, pop: pop, years: years, results: results, premiums: premiums,
+		changes: changeResults, late: late, credits: credits, worker: env.worker.snapshot(), faults: fstats, retries: env.client.retries.Load(),
+		invariants: report}
 	var out strings.Builder
 	if err := r.write(&out); err != nil {
 		t.Fatal(err)
@@ -188,12 +233,18 @@ func workerEnv(set map[string]string) []string {
 
 // checkVisits lists what the client saw that must not happen: a visit not
 // followed to its end, answered with two ids, failed without a reason,
-// or ended otherwise than its accepted top-up or cancellation says.
-func checkVisits(results []visitResult) []string {
+// ended otherwise than its accepted top-up or cancellation says, or
+// refused for want of a binding while one of the patient's holders could
+// still pay (unbound: since when none can).
+func checkVisits(results []visitResult, unbound map[domain.IDNumber]time.Time) []string {
 	var out []string
 	for _, v := range results {
 		name := v.plan.inst.code + ":" + v.plan.visitNo
 		switch {
+		case v.refused != "":
+			if since, ok := unbound[v.plan.patient]; !ok || !since.Before(v.ended) {
+				out = append(out, fmt.Sprintf("%s: refused %s while a holder of %s could still pay", name, v.refused, v.plan.patient))
+			}
 		case v.err != nil:
 			out = append(out, fmt.Sprintf("%s: %v", name, v.err))
 			continue
@@ -244,8 +295,9 @@ func waitSettled(ctx context.Context, dbURL string, wait time.Duration) []string
 // the check that no live binding row has lost its workflow, and compares it with
 // what the client saw: one settlement row per visit, with the id the API
 // answered, and the holders' balances down by exactly the shared-account
-// pay of the settlements that stayed completed.
-func checkDatabase(t *testing.T, ctx context.Context, dbURL string, tc client.Client, results []visitResult) (invariants.Report, []string) {
+// pay of the settlements that stayed completed and the premiums of the
+// payments that completed, less the contributions credited.
+func checkDatabase(t *testing.T, ctx context.Context, dbURL string, tc client.Client, results []visitResult, premiums []premiumResult) (invariants.Report, []string) {
 	t.Helper()
 	conn := dbtest.Open(t, dbURL)
 	store := db.NewStore(conn)
@@ -270,12 +322,24 @@ func checkDatabase(t *testing.T, ctx context.Context, dbURL string, tc client.Cl
 		byVisit[r.Key] = r.ID
 	}
 	var out []string
-	if len(rows) != len(results) {
-		out = append(out, fmt.Sprintf("%d settlement rows for %d visits", len(rows), len(results)))
+	refused := 0
+	for _, v := range results {
+		if v.refused != "" {
+			refused++
+		}
+	}
+	if len(rows) != len(results)-refused {
+		out = append(out, fmt.Sprintf("%d settlement rows for %d visits, %d of them refused", len(rows), len(results), refused))
 	}
 	paid := domain.Zero
 	for _, v := range results {
 		key := v.plan.inst.code + ":" + v.plan.visitNo
+		if v.refused != "" {
+			if id, ok := byVisit[key]; ok {
+				out = append(out, fmt.Sprintf("%s: refused %s, yet settlement %s", key, v.refused, id))
+			}
+			continue
+		}
 		if id, ok := byVisit[key]; !ok || !v.ids[id] {
 			out = append(out, fmt.Sprintf("%s: row %q, the API answered %v", key, id, v.ids))
 		}
@@ -288,12 +352,25 @@ func checkDatabase(t *testing.T, ctx context.Context, dbURL string, tc client.Cl
 			paid = paid.Add(a)
 		}
 	}
+	settled := paid
+	for _, p := range premiums {
+		if p.err == nil && p.refused == "" && p.final.Status == "completed" {
+			a, err := domain.ParseAmount(p.final.Amount)
+			if err != nil {
+				out = append(out, fmt.Sprintf("premium %s: amount %q: %v", p.plan.key(), p.final.Amount, err))
+				continue
+			}
+			paid = paid.Add(a)
+		}
+	}
 	var spent domain.Amount
-	if err := conn.GetContext(ctx, &spent, `SELECT COALESCE(sum(opening_balance - balance), 0) FROM accounts`); err != nil {
+	if err := conn.GetContext(ctx, &spent, `SELECT COALESCE(sum(opening_balance - balance), 0)
+		+ (SELECT COALESCE(sum(amount), 0) FROM ledger_entries WHERE kind = 'contribution') FROM accounts`); err != nil {
 		t.Fatal(err)
 	}
 	if !spent.Equal(paid.Decimal) {
-		out = append(out, fmt.Sprintf("the accounts are down %s; the completed settlements took %s from them", spent, paid))
+		out = append(out, fmt.Sprintf("the accounts are down %s net of contributions; the completed settlements took %s from them, the completed premium payments %s",
+			spent, settled, paid.Sub(settled)))
 	}
 	return report, out
 }

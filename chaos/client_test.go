@@ -52,6 +52,15 @@ func (a answer) decode(v any) error {
 // do sends the request until it is answered; body is JSON unless it is
 // already bytes with contentType set.
 func (c *apiClient) do(ctx context.Context, method, path, token string, body any, contentType string) (answer, error) {
+	return c.send(ctx, method, path, token, "", body, contentType)
+}
+
+// doKeyed is do with an Idempotency-Key: every attempt carries the same key.
+func (c *apiClient) doKeyed(ctx context.Context, method, path, token, key string, body any) (answer, error) {
+	return c.send(ctx, method, path, token, key, body, "")
+}
+
+func (c *apiClient) send(ctx context.Context, method, path, token, key string, body any, contentType string) (answer, error) {
 	var raw []byte
 	switch b := body.(type) {
 	case nil:
@@ -65,7 +74,7 @@ func (c *apiClient) do(ctx context.Context, method, path, token string, body any
 		contentType = "application/json"
 	}
 	for attempt := 0; ; attempt++ {
-		a, err := c.once(ctx, method, path, token, raw, contentType)
+		a, err := c.once(ctx, method, path, token, key, raw, contentType)
 		if err == nil && a.status < 500 && a.status != http.StatusTooManyRequests {
 			return a, nil
 		}
@@ -83,7 +92,7 @@ func (c *apiClient) do(ctx context.Context, method, path, token string, body any
 	}
 }
 
-func (c *apiClient) once(ctx context.Context, method, path, token string, raw []byte, contentType string) (answer, error) {
+func (c *apiClient) once(ctx context.Context, method, path, token, key string, raw []byte, contentType string) (answer, error) {
 	var body io.Reader
 	if raw != nil {
 		body = bytes.NewReader(raw)
@@ -96,6 +105,9 @@ func (c *apiClient) once(ctx context.Context, method, path, token string, raw []
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		return answer{}, err

@@ -32,8 +32,17 @@ type institution struct {
 
 // patient is a child with at least one active binding.
 type patient struct {
-	id       domain.IDNumber
-	bindings int
+	id domain.IDNumber
+	// payers are the bindings that pay for the child.
+	payers []payer
+}
+
+// payer is one active binding of a patient and its holder.
+type payer struct {
+	holder    domain.IDNumber
+	bindingID string
+	// limited is set when the binding has a yearly limit.
+	limited bool
 }
 
 // population is what the run settles for: its institutions, patients and
@@ -101,33 +110,36 @@ func setUp(ctx context.Context, c *apiClient, k tokens, rng *rand.Rand, families
 					continue
 				}
 				terms := map[string]any{"beneficiary_id_number": string(child), "relation": "child"}
-				if rng.IntN(2) == 0 {
+				limited := rng.IntN(2) == 0
+				if limited {
 					terms["annual_limit"] = cents(rng, 30000, 150000)
 				}
-				if err := bind(ctx, c, k.sign(domain.RoleInsured, string(parent)), reviewer, terms); err != nil {
+				id, err := bind(ctx, c, k.sign(domain.RoleInsured, string(parent)), reviewer, terms)
+				if err != nil {
 					return pop, err
 				}
-				p.bindings++
+				p.payers = append(p.payers, payer{holder: parent, bindingID: id, limited: limited})
 			}
 			pop.patients = append(pop.patients, p)
-			pop.bindings += p.bindings
+			pop.bindings += len(p.payers)
 		}
 	}
 	return pop, nil
 }
 
-// bind walks one binding to active: request, upload, submit, approve.
-func bind(ctx context.Context, c *apiClient, holder, reviewer string, terms map[string]any) error {
+// bind walks one binding to active: request, upload, submit, approve. It
+// returns the binding's id.
+func bind(ctx context.Context, c *apiClient, holder, reviewer string, terms map[string]any) (string, error) {
 	a, err := c.expect(ctx, "POST", "/v1/bindings", holder, terms, 201)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var b struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
 	if err := a.decode(&b); err != nil {
-		return err
+		return "", err
 	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -136,23 +148,23 @@ func bind(ctx context.Context, c *apiClient, holder, reviewer string, terms map[
 	_, _ = fw.Write(pngProof)
 	_ = mw.Close()
 	if a, err = c.do(ctx, "POST", "/v1/bindings/"+b.ID+"/documents", holder, body.Bytes(), mw.FormDataContentType()); err != nil {
-		return err
+		return "", err
 	} else if a.status != 201 {
-		return fmt.Errorf("upload: %d %s", a.status, a.body)
+		return "", fmt.Errorf("upload: %d %s", a.status, a.body)
 	}
 	if _, err := c.expect(ctx, "POST", "/v1/bindings/"+b.ID+"/submit", holder, nil, 200); err != nil {
-		return err
+		return "", err
 	}
 	if a, err = c.expect(ctx, "POST", "/v1/bindings/"+b.ID+"/review", reviewer, map[string]any{"decision": "approve"}, 200); err != nil {
-		return err
+		return "", err
 	}
 	if err := a.decode(&b); err != nil {
-		return err
+		return "", err
 	}
 	if b.Status != "active" {
-		return fmt.Errorf("binding %s is %s after approval", b.ID, b.Status)
+		return "", fmt.Errorf("binding %s is %s after approval", b.ID, b.Status)
 	}
-	return nil
+	return b.ID, nil
 }
 
 // cents returns a random amount in [lo, hi) cents as a two-decimal string.

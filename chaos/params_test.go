@@ -16,14 +16,18 @@ var (
 	flagPG          = flag.Int("chaos.pg-terminations", -1, "rounds of pg_terminate_backend on the test database")
 	flagSeed        = flag.Int64("chaos.seed", 0, "random seed (0: from the clock; printed either way)")
 	flagTopup       = flag.Duration("chaos.topup-timeout", 0, "GONGJI_TOPUP_TIMEOUT of the run")
+	flagChanges     = flag.Int("chaos.holder-changes", -1, "holders who die, move out of Bortala or lose cover mid-stream")
 )
 
 // params is what one run does.
 type params struct {
 	Settlements, Families, Concurrency      int
 	Kills, TemporalRestarts, PGTerminations int
-	Seed                                    int64
-	TopupTimeout                            time.Duration
+	// HolderChanges is how many holders die, move out of Bortala or
+	// lose cover while settlements for their children run.
+	HolderChanges int
+	Seed          int64
+	TopupTimeout  time.Duration
 	// VisitDeadline bounds how long one settlement may take to end.
 	VisitDeadline time.Duration
 }
@@ -31,15 +35,16 @@ type params struct {
 // shortParams run inside `make test` in about a minute.
 var shortParams = params{
 	Settlements: 32, Families: 3, Concurrency: 8,
-	Kills: 3, TemporalRestarts: 1, PGTerminations: 2,
+	Kills: 3, TemporalRestarts: 1, PGTerminations: 2, HolderChanges: 3,
 	TopupTimeout: 6 * time.Second, VisitDeadline: 3 * time.Minute,
 }
 
-// longParams are `make test-chaos`: a few minutes.
+// longParams are `make test-chaos`: about a quarter of an hour on two
+// cores.
 var longParams = params{
-	Settlements: 240, Families: 8, Concurrency: 8,
-	Kills: 12, TemporalRestarts: 2, PGTerminations: 6,
-	TopupTimeout: 8 * time.Second, VisitDeadline: 4 * time.Minute,
+	Settlements: 1000, Families: 24, Concurrency: 16,
+	Kills: 30, TemporalRestarts: 4, PGTerminations: 15, HolderChanges: 10,
+	TopupTimeout: 8 * time.Second, VisitDeadline: 5 * time.Minute,
 }
 
 // loadParams applies the flags to the short or long defaults.
@@ -61,6 +66,9 @@ func loadParams() params {
 	}
 	if *flagPG >= 0 {
 		p.PGTerminations = *flagPG
+	}
+	if *flagChanges >= 0 {
+		p.HolderChanges = *flagChanges
 	}
 	if *flagTopup > 0 {
 		p.TopupTimeout = *flagTopup

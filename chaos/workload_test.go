@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,29 @@ type visitPlan struct {
 	topupDelay time.Duration
 }
 
+// runPlan is what a run sends and injects, drawn from its seed.
+type runPlan struct {
+	visits   []visitPlan
+	premiums []premiumPlan
+	changes  []holderChange
+	credits  []credit
+	faults   []fault
+}
+
+// planRun draws the run's plan: the visits, the premium payments of the
+// years that have a premium, the holders' changes (with a premium payment
+// of each changed holder sent as the change is recorded), the faults and
+// the holders' contributions.
+func planRun(rng *rand.Rand, pop population, years []premium, p params) runPlan {
+	plan := runPlan{visits: planVisits(rng, pop, p.Settlements), premiums: planPremiums(rng, pop, years, p.Settlements),
+		changes: planChanges(rng, pop, p.HolderChanges, p.Settlements)}
+	alignPremiums(plan.changes, plan.premiums)
+	plan.faults = planFaults(rng, p)
+	plan.credits = planCredits(rng, pop, p.Settlements)
+	return plan
+}
+
+// planVisits draws n visits of the population's patients.
 func planVisits(rng *rand.Rand, pop population, n int) []visitPlan {
 	plans := make([]visitPlan, n)
 	for i := range plans {
@@ -141,47 +165,105 @@ type visitResult struct {
 	// err is set when the visit could not be followed to its end or got
 	// an answer it should not have.
 	err error
+	// refused is NO_ACTIVE_BINDING when the visit was refused at once:
+	// the patient's holders no longer pay for them. Then there is no
+	// settlement.
+	refused string
+	// begun and ended are when the visit was first sent and when it was
+	// seen final.
+	begun, ended time.Time
 }
 
-// runWorkload sends the plans, concurrency at a time, counting each
-// visit in started as it begins.
-func runWorkload(ctx context.Context, c *apiClient, plans []visitPlan, concurrency int, deadline time.Duration, started *atomic.Int64) []visitResult {
-	results := make([]visitResult, len(plans))
-	serviceDate := domain.DateOf(time.Now())
+// task is one item of the stream: the visit or the premium payment of
+// that index (the other is -1).
+type task struct{ visit, premium int }
+
+// schedule interleaves the premium payments with the visits: each is
+// sent once `after` visits have been handed out.
+func schedule(visits int, premiums []premiumPlan) []task {
+	order := make([]int, len(premiums))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return premiums[a].after - premiums[b].after })
+	out := make([]task, 0, visits+len(premiums))
+	for v := 0; v <= visits; v++ {
+		for len(order) > 0 && (premiums[order[0]].after <= v || v == visits) {
+			out = append(out, task{visit: -1, premium: order[0]})
+			order = order[1:]
+		}
+		if v < visits {
+			out = append(out, task{visit: v, premium: -1})
+		}
+	}
+	return out
+}
+
+// workload is what the stream sends and to whom.
+type workload struct {
+	visits   []visitPlan
+	premiums []premiumPlan
+	tokens   tokens
+	// day is the service date of every visit.
+	day domain.Date
+}
+
+// runWorkload sends the visits and premium payments in schedule order,
+// concurrency at a time, counting each visit in started as it begins.
+func runWorkload(ctx context.Context, c *apiClient, w workload, concurrency int, deadline time.Duration, started *atomic.Int64) ([]visitResult, []premiumResult) {
+	visits := make([]visitResult, len(w.visits))
+	premiums := make([]premiumResult, len(w.premiums))
+	tasks := schedule(len(w.visits), w.premiums)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range concurrency {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(plans) {
+				if i >= len(tasks) {
 					return
 				}
-				started.Add(1)
-				vctx, cancel := context.WithTimeout(ctx, deadline)
-				results[i] = runVisit(vctx, c, plans[i], serviceDate)
+				tctx, cancel := context.WithTimeout(ctx, deadline)
+				if v := tasks[i].visit; v >= 0 {
+					started.Add(1)
+					visits[v] = runVisit(tctx, c, w.visits[v], w.day)
+				} else {
+					p := w.premiums[tasks[i].premium]
+					premiums[tasks[i].premium] = runPremium(tctx, c, w.tokens.sign(domain.RoleInsured, string(p.holder)), p)
+				}
 				cancel()
 			}
 		})
 	}
 	wg.Wait()
-	return results
+	return visits, premiums
 }
 
 // runVisit follows one visit to its end: post it, pay cash when the plan
 // says so, wait until it is final, cancel it if planned.
 func runVisit(ctx context.Context, c *apiClient, v visitPlan, serviceDate domain.Date) (r visitResult) {
-	r = visitResult{plan: v, ids: map[string]bool{}}
+	r = visitResult{plan: v, ids: map[string]bool{}, begun: time.Now()}
+	defer func() { r.ended = time.Now() }()
 	post := func() (settlement, error) {
 		var st settlement
-		a, err := c.expect(ctx, "POST", "/v1/settlements", v.inst.token, v.request(serviceDate), 200, 202)
-		if err == nil {
+		a, err := c.do(ctx, "POST", "/v1/settlements", v.inst.token, v.request(serviceDate), "")
+		switch {
+		case err != nil:
+		case a.status == 422 && a.code() == string(domain.CodeNoActiveBinding) && len(r.ids) == 0:
+			r.refused = a.code()
+			return st, nil
+		case a.status != 200 && a.status != 202:
+			err = fmt.Errorf("POST /v1/settlements: %d %s, want 200 or 202", a.status, a.body)
+		default:
 			err = a.decode(&st)
 		}
 		r.ids[st.ID] = true
 		return st, err
 	}
 	st, err := post()
+	if r.refused != "" {
+		return r
+	}
 	if err != nil {
 		r.err = err
 		return r
