@@ -32,7 +32,7 @@ const (
 
 // settleDay is the service date of the tests' visits: today on the API's
 // clock.
-var settleDay = domain.DateOf(testNow)
+var settleDay = testToday
 
 var (
 	nextInstitution atomic.Int64
@@ -878,12 +878,13 @@ func TestSettle_Refusals_ChangeNothing(t *testing.T) {
 		}, domain.CodeOutOfProvinceWithoutFiling},
 		{"out of province with a filing to another province", func(a *testAPI, t *testing.T) (institution, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
-			a.putFiling(f.beneficiary, "310000", "2026-01-01", "2026-12-31")
+			a.putFiling(f.beneficiary, "310000", dateInYear(0, time.January, 1), dateInYear(0, time.December, 31))
 			return a.syncInstitution(domain.InstitutionHospital, "110105", true), visit(newVisitNo(), f.beneficiary, true, cashTopup(), items...)
 		}, domain.CodeOutOfProvinceWithoutFiling},
 		{"out of province with a filing that has expired", func(a *testAPI, t *testing.T) (institution, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
-			a.putFiling(f.beneficiary, "110000", "2026-01-01", "2026-06-30")
+			// It ended the day before the visit.
+			a.putFiling(f.beneficiary, "110000", settleDay.AddDays(-180).String(), settleDay.AddDays(-1).String())
 			return a.syncInstitution(domain.InstitutionHospital, "110105", true), visit(newVisitNo(), f.beneficiary, true, cashTopup(), items...)
 		}, domain.CodeOutOfProvinceWithoutFiling},
 		{"family account without an active binding", func(a *testAPI, t *testing.T) (institution, map[string]any) {
@@ -930,7 +931,7 @@ func TestSettle_OutOfProvinceWithFiling_IsAllowed(t *testing.T) {
 		t.Run("filing to "+to, func(t *testing.T) {
 			a := a.in(t)
 			f, b := a.boundFamily("1000.00", nil)
-			a.putFiling(f.beneficiary, to, "2026-01-01", "2026-12-31")
+			a.putFiling(f.beneficiary, to, dateInYear(0, time.January, 1), dateInYear(0, time.December, 31))
 			s := a.settle(beijing, visit(newVisitNo(), f.beneficiary, true, cashTopup(), billItem("D001", "drug", "300.00")), "completed")
 			if s.FundPay != "100.00" || s.FamilyAccountPay != "200.00" || len(s.Payers) != 1 || s.Payers[0].BindingID != b.ID {
 				t.Fatalf("settled %s payers %+v", s.amounts(), s.Payers)
