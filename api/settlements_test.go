@@ -1043,15 +1043,16 @@ func TestSettle_HolderFrozenOrInArrears_IsSkipped(t *testing.T) {
 func TestSettle_TwoHolders_PayInThePatientsPriorityOrder(t *testing.T) {
 	a := newSettleAPI(t, settleTopupTimeout)
 	inst := a.hospital()
-	// Father (bound first, 1000.00) and mother (bound second, 50.00).
-	f1, b1 := a.boundFamily("1000.00", nil)
+	// Father (bound first, 1000.00) and mother (bound second, 50.00). The
+	// API's clock is fixed: the father asks a minute before it, so that his
+	// binding is the older one. Before, not after: a minute on from
+	// 23:59:30 the mother's binding would start after the visit's day.
+	earlier := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(-time.Minute) } })
+	f1, b1 := earlier.boundFamily("1000.00", nil)
 	mother := a.syncInsured("310", "652701", "normal", false, "50.00", "normal")
 	f2 := family{holder: mother, beneficiary: f1.beneficiary, holderToken: a.token(domain.RoleInsured, string(mother)),
 		beneficiaryToken: f1.beneficiaryToken}
-	// The API's clock is fixed: the mother asks a minute later on hers, so
-	// that her binding is the younger one.
-	later := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(time.Minute) } })
-	b2 := later.activeBinding(f2, nil)
+	b2 := a.activeBinding(f2, nil)
 
 	// Without an order the older binding pays first. Medical 120.00: fund
 	// 10.00 after the deductible, personal 110.00.
