@@ -22,7 +22,7 @@ build: ## build bin/gongji
 run: bin/temporal ## run Temporal, PostgreSQL and `gongji dev` locally (Ctrl-C stops all)
 	scripts/run.sh
 
-test: bin/temporal ## go test ./... (starts a throwaway PostgreSQL if none is running)
+test: bin/temporal ## go test ./..., then the clock guard: the suites reading the test clock at +400d, -1d and yearend (starts a throwaway PostgreSQL if none is running)
 	TEMPORAL_CLI=$(CURDIR)/bin/temporal scripts/test.sh
 
 # The -chaos.* flags follow the package: go test takes what follows an unknown flag as its arguments.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -354,8 +355,8 @@ func newAuthzWorld(a *testAPI) *authzWorld {
 	w.sb = a.settle(w.instB, w.sbBody, "completed")
 	w.n1 = a.authzNoticeOf(w.h1.holder, w.s1.ID)
 	w.n2 = a.authzNoticeOf(w.h2.holder, w.sb.ID)
-	w.p1 = a.payPremium(w.h1.holderToken, premiumBody(w.h1.beneficiary, 2027, "400.00"), "completed").ID
-	w.p2 = a.payPremium(w.h2.holderToken, premiumBody(w.h2.beneficiary, 2027, "400.00"), "completed").ID
+	w.p1 = a.payPremium(w.h1.holderToken, premiumBody(w.h1.beneficiary, premiumYear, "400.00"), "completed").ID
+	w.p2 = a.payPremium(w.h2.holderToken, premiumBody(w.h2.beneficiary, premiumYear, "400.00"), "completed").ID
 
 	w.synced = a.syncInsured("310", "652701", "normal", false, "500.00", "normal")
 	w.dying = a.syncInsured("310", "652701", "normal", false, "500.00", "normal")
@@ -467,7 +468,7 @@ func (w *authzWorld) target(route string, as authzActor, wh authzWhose) authzTar
 	}
 	path = strings.NewReplacer(":binding_id", b.id, ":doc_id", b.doc, ":settlement_id", settlement.ID,
 		":notification_id", notice, ":payment_id", payment, ":webhook_id", w.parked, ":id_number", string(person),
-		":filing_no", "BA-AUTHZ", ":code", w.instA.code, ":year", "2027", ":beneficiary_id_number", string(minor)).Replace(path)
+		":filing_no", "BA-AUTHZ", ":code", w.instA.code, ":year", strconv.Itoa(premiumYear), ":beneficiary_id_number", string(minor)).Replace(path)
 	t := authzTarget{req: request{method: method, path: path, token: w.tokens[as]}}
 
 	switch {
@@ -491,9 +492,9 @@ func (w *authzWorld) target(route string, as authzActor, wh authzWhose) authzTar
 	case "POST /v1/persons/:id_number/account/entries":
 		t.req.body = map[string]any{"amount": "1.00", "kind": "contribution", "reference": "authz-" + string(newID())}
 	case "PUT /v1/persons/:id_number/filings/:filing_no":
-		t.req.body = map[string]any{"admdvs_to": "110105", "valid_from": "2026-11-01", "valid_until": "2027-10-31"}
+		t.req.body = map[string]any{"admdvs_to": "110105", "valid_from": daysFromToday(-23), "valid_until": daysFromToday(340)}
 	case "POST /v1/persons/:id_number/death":
-		t.req.body = map[string]any{"date": "2026-11-20"}
+		t.req.body = map[string]any{"date": daysFromToday(-4)}
 	case "PUT /v1/institutions/:code":
 		t.req.body = map[string]any{"name": w.instA.name, "kind": "hospital", "admdvs": "652701", "designated": true}
 	case "GET /v1/admin/webhooks/parked":
@@ -513,7 +514,7 @@ func (w *authzWorld) target(route string, as authzActor, wh authzWhose) authzTar
 	case "POST /v1/bindings/:binding_id/documents":
 		t.req.body, t.req.contentType = multipartBody(w.a.t, "birth_certificate", pdfProof)
 	case "PATCH /v1/bindings/:binding_id":
-		t.req.body = map[string]any{"valid_until": "2028-12-31"}
+		t.req.body = map[string]any{"valid_until": dateInYear(2, time.December, 31)}
 	case "POST /v1/bindings/:binding_id/review":
 		t.req.body = map[string]any{"decision": "approve"}
 	case "POST /v1/bindings/:binding_id/consent":
@@ -572,9 +573,9 @@ func (w *authzWorld) target(route string, as authzActor, wh authzWhose) authzTar
 		t.refusalSecrets = []string{w.m2Binding, string(w.h2.holder)}
 
 	case "POST /v1/premium-payments":
-		t.req.body = premiumBody(w.h1.beneficiary, 2026, "400.00")
+		t.req.body = premiumBody(w.h1.beneficiary, thisPremiumYear, "400.00")
 		if !mine {
-			t.req.body = premiumBody(w.h2.beneficiary, 2026, "400.00")
+			t.req.body = premiumBody(w.h2.beneficiary, thisPremiumYear, "400.00")
 		}
 		t.refusalSecrets = []string{string(w.h2.holder), w.b2.id}
 	case "GET /v1/premium-payments/:payment_id":

@@ -190,8 +190,9 @@ func TestBindingRequest_StartsAwaitingDocumentsWithARequestedEntry(t *testing.T)
 	a := newTestAPI(t)
 	f := a.newFamily()
 
+	until := dateInYear(1, time.December, 31)
 	res := a.post(f.holderToken, "/v1/bindings", map[string]any{
-		"beneficiary_id_number": string(f.beneficiary), "relation": "child", "annual_limit": "3000.00", "valid_until": "2027-12-31",
+		"beneficiary_id_number": string(f.beneficiary), "relation": "child", "annual_limit": "3000.00", "valid_until": until,
 	})
 	res.expect(t, 201, "")
 	var b struct {
@@ -208,7 +209,7 @@ func TestBindingRequest_StartsAwaitingDocumentsWithARequestedEntry(t *testing.T)
 	if b.Holder != string(f.holder) || b.Beneficiary != string(f.beneficiary) || b.Relation != "child" {
 		t.Errorf("parties: %s %s %s", b.Holder, b.Beneficiary, b.Relation)
 	}
-	if strPtr(b.AnnualLimit) != "3000.00" || strPtr(b.ValidUntil) != "2027-12-31" || b.ValidFrom != nil || b.SubmittedAt != nil {
+	if strPtr(b.AnnualLimit) != "3000.00" || strPtr(b.ValidUntil) != until || b.ValidFrom != nil || b.SubmittedAt != nil {
 		t.Errorf("terms: limit %s until %s from %s submitted %v", strPtr(b.AnnualLimit), strPtr(b.ValidUntil), strPtr(b.ValidFrom), b.SubmittedAt)
 	}
 	if b.UsedThisYear != "0.00" {
@@ -487,26 +488,28 @@ func TestBindingReview_NotUnderReview_IsWrongState(t *testing.T) {
 func TestBindingPatch_ChangesLimitAndValidity(t *testing.T) {
 	a := newTestAPI(t)
 	f := a.newFamily()
-	b := a.approvedBinding(f, map[string]any{"annual_limit": "1000.00", "valid_until": "2027-06-30"})
+	b := a.approvedBinding(f, map[string]any{"annual_limit": "1000.00", "valid_until": dateInYear(1, time.June, 30)})
 
-	res := a.patch(f.holderToken, b.ID, map[string]any{"annual_limit": "500.00", "valid_until": "2027-12-31"})
+	until := dateInYear(1, time.December, 31)
+	res := a.patch(f.holderToken, b.ID, map[string]any{"annual_limit": "500.00", "valid_until": until})
 	res.expect(t, 200, "")
 	var got bindingBody
 	res.json(t, &got)
-	if got.Status != "active" || strPtr(got.AnnualLimit) != "500.00" || strPtr(got.ValidUntil) != "2027-12-31" {
+	if got.Status != "active" || strPtr(got.AnnualLimit) != "500.00" || strPtr(got.ValidUntil) != until {
 		t.Fatalf("after patch: %s limit %s until %s", got.Status, strPtr(got.AnnualLimit), strPtr(got.ValidUntil))
 	}
 	last := got.History[len(got.History)-1]
 	if last.Event != "terms_changed" || last.By != "insured:"+string(f.holder) ||
-		!strings.Contains(last.Reason, "500.00") || !strings.Contains(last.Reason, "2027-12-31") {
+		!strings.Contains(last.Reason, "500.00") || !strings.Contains(last.Reason, until) {
 		t.Errorf("last history entry %+v", last)
 	}
 
 	// A field left out stays as it is.
-	res = a.patch(f.holderToken, b.ID, map[string]any{"valid_until": "2028-06-30"})
+	later := dateInYear(2, time.June, 30)
+	res = a.patch(f.holderToken, b.ID, map[string]any{"valid_until": later})
 	res.expect(t, 200, "")
 	res.json(t, &got)
-	if strPtr(got.AnnualLimit) != "500.00" || strPtr(got.ValidUntil) != "2028-06-30" {
+	if strPtr(got.AnnualLimit) != "500.00" || strPtr(got.ValidUntil) != later {
 		t.Errorf("partial patch: limit %s until %s", strPtr(got.AnnualLimit), strPtr(got.ValidUntil))
 	}
 }
@@ -514,13 +517,14 @@ func TestBindingPatch_ChangesLimitAndValidity(t *testing.T) {
 func TestBindingPatch_NullLimitRemovesTheLimit(t *testing.T) {
 	a := newTestAPI(t)
 	f := a.newFamily()
-	b := a.approvedBinding(f, map[string]any{"annual_limit": "800.00", "valid_until": "2027-06-30"})
+	until := dateInYear(1, time.June, 30)
+	b := a.approvedBinding(f, map[string]any{"annual_limit": "800.00", "valid_until": until})
 
 	res := a.do(request{method: "PATCH", path: "/v1/bindings/" + b.ID, token: f.holderToken, body: `{"annual_limit": null}`})
 	res.expect(t, 200, "")
 	var got bindingBody
 	res.json(t, &got)
-	if got.AnnualLimit != nil || strPtr(got.ValidUntil) != "2027-06-30" {
+	if got.AnnualLimit != nil || strPtr(got.ValidUntil) != until {
 		t.Fatalf("after null limit: limit %s until %s", strPtr(got.AnnualLimit), strPtr(got.ValidUntil))
 	}
 	if !strings.Contains(string(res.body), `"annual_limit":null`) {
@@ -545,10 +549,11 @@ func TestBindingPatch_NullLimitRemovesTheLimit(t *testing.T) {
 func TestBindingPatch_RefusedChangesChangeNothing(t *testing.T) {
 	a := newTestAPI(t)
 	f := a.newFamily()
-	b := a.approvedBinding(f, map[string]any{"annual_limit": "1000.00", "valid_until": "2027-06-30"})
+	until := dateInYear(1, time.June, 30)
+	b := a.approvedBinding(f, map[string]any{"annual_limit": "1000.00", "valid_until": until})
 	before := a.getBinding(f.holderToken, b.ID)
 
-	a.patch(f.holderToken, b.ID, map[string]any{"valid_until": "2026-11-23"}).expect(t, 422, domain.CodeValidUntilInPast)
+	a.patch(f.holderToken, b.ID, map[string]any{"valid_until": daysFromToday(-1)}).expect(t, 422, domain.CodeValidUntilInPast)
 	a.patch(f.holderToken, b.ID, map[string]any{"annual_limit": "12.345"}).expect(t, 400, domain.CodeInvalidAmount)
 	a.patch(f.holderToken, b.ID, map[string]any{"annual_limit": "-1.00"}).expect(t, 400, domain.CodeInvalidAmount)
 	a.patch(f.holderToken, b.ID, map[string]any{"annual_limit": 100}).expect(t, 400, domain.CodeInvalidAmount)
@@ -556,7 +561,7 @@ func TestBindingPatch_RefusedChangesChangeNothing(t *testing.T) {
 	a.patch(f.holderToken, b.ID, map[string]any{"relation": "spouse"}).expect(t, 400, domain.CodeInvalidRequest)
 
 	after := a.getBinding(f.holderToken, b.ID)
-	if strPtr(after.AnnualLimit) != "1000.00" || strPtr(after.ValidUntil) != "2027-06-30" || len(after.History) != len(before.History) {
+	if strPtr(after.AnnualLimit) != "1000.00" || strPtr(after.ValidUntil) != until || len(after.History) != len(before.History) {
 		t.Fatalf("refused patches changed the binding: limit %s until %s history %v", strPtr(after.AnnualLimit), strPtr(after.ValidUntil), events(after))
 	}
 }
@@ -618,7 +623,8 @@ func TestTermination_BeneficiaryDeath_TerminatesTheActiveBinding(t *testing.T) {
 	f := a.newFamily()
 	b := a.approvedBinding(f, nil)
 
-	a.post(a.admin(), "/v1/persons/"+string(f.beneficiary)+"/death", map[string]any{"date": "2026-11-20"}).expect(t, 200, "")
+	died := daysFromToday(-4)
+	a.post(a.admin(), "/v1/persons/"+string(f.beneficiary)+"/death", map[string]any{"date": died}).expect(t, 200, "")
 
 	var got bindingBody
 	a.eventually("the binding to be terminated", func() bool {
@@ -626,7 +632,7 @@ func TestTermination_BeneficiaryDeath_TerminatesTheActiveBinding(t *testing.T) {
 		return got.Status == "terminated"
 	})
 	last := got.History[len(got.History)-1]
-	if last.Event != "terminated" || !strings.Contains(last.Reason, "died") || !strings.Contains(last.Reason, "2026-11-20") || last.By != "admin:admin01" {
+	if last.Event != "terminated" || !strings.Contains(last.Reason, "died") || !strings.Contains(last.Reason, died) || last.By != "admin:admin01" {
 		t.Errorf("last history entry %+v", last)
 	}
 	// Nothing can be done with it now.
@@ -734,7 +740,7 @@ func TestBindingRefusals_SayWhyAndWriteNothing(t *testing.T) {
 		}, 422, domain.CodeHolderNotFound},
 		{"HolderDeceased", func(a *testAPI) setup {
 			s := ok(a)
-			a.post(a.admin(), "/v1/persons/"+string(s.holder)+"/death", map[string]any{"date": "2026-11-01"}).expect(a.t, 200, "")
+			a.post(a.admin(), "/v1/persons/"+string(s.holder)+"/death", map[string]any{"date": daysFromToday(-23)}).expect(a.t, 200, "")
 			return s
 		}, 422, domain.CodeHolderDeceased},
 		{"BeneficiaryUnknown", func(a *testAPI) setup {
@@ -756,7 +762,7 @@ func TestBindingRefusals_SayWhyAndWriteNothing(t *testing.T) {
 		{"BeneficiaryTerminated", withBeneficiary("310", "652701", "terminated"), 422, domain.CodeBeneficiaryInsuranceAbnormal},
 		{"BeneficiaryDeceased", func(a *testAPI) setup {
 			s := ok(a)
-			a.post(a.admin(), "/v1/persons/"+string(s.beneficiary)+"/death", map[string]any{"date": "2026-11-01"}).expect(a.t, 200, "")
+			a.post(a.admin(), "/v1/persons/"+string(s.beneficiary)+"/death", map[string]any{"date": daysFromToday(-23)}).expect(a.t, 200, "")
 			return s
 		}, 422, domain.CodeBeneficiaryDeceased},
 		{"SelfBinding", func(a *testAPI) setup {
@@ -778,7 +784,7 @@ func TestBindingRefusals_SayWhyAndWriteNothing(t *testing.T) {
 			s.body["relation"] = "parent"
 			return s
 		}, 409, domain.CodeBindingExists},
-		{"ValidUntilInPast", with("valid_until", "2026-11-23"), 422, domain.CodeValidUntilInPast},
+		{"ValidUntilInPast", with("valid_until", daysFromToday(-1)), 422, domain.CodeValidUntilInPast},
 		{"BadCheckDigit", func(a *testAPI) setup {
 			s := ok(a)
 			id := []byte(s.beneficiary)

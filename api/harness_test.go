@@ -25,6 +25,20 @@ import (
 // which the API hands to the workflows with each decision.
 var testNow = testclock.Now()
 
+// testToday is testNow's date in Beijing: the API's today in the tests.
+// Every date a test sends that the API compares with its clock derives
+// from it, so the suite passes on any day (see testclock).
+var testToday = domain.DateOf(testNow)
+
+// daysFromToday is testToday moved by n days, as the API writes dates.
+func daysFromToday(n int) string { return testToday.AddDays(n).String() }
+
+// dateInYear is the day m/d of testToday's year moved by years, as the API
+// writes dates: dateInYear(1, time.June, 30) is 30 June next year.
+func dateInYear(years int, m time.Month, d int) string {
+	return domain.NewDate(testToday.Year+years, m, d).String()
+}
+
 var testSecret = []byte("test-secret-test-secret-test-secret!")
 
 // testAPI is the API wired to the package's test database and the real

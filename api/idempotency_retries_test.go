@@ -279,14 +279,14 @@ func TestIdempotencyRetries_PremiumPayment_OneKeyAtOnceAndRepeated_DebitsOnce(t 
 	a := newPremiumAPI(t)
 	f, b := a.boundFamily("1000.00", nil)
 	pay := retryWithKey(request{method: "POST", path: "/v1/premium-payments", token: f.holderToken,
-		body: premiumBody(f.beneficiary, 2027, "400.00")}, "premium-"+string(f.beneficiary))
+		body: premiumBody(f.beneficiary, premiumYear, "400.00")}, "premium-"+string(f.beneficiary))
 
 	first := keyedAnswers(t, a.fireAtOnce(retryCopies(retryStorm, pay)), 201, 202)
 	var p premiumPaymentBody
 	first.json(t, &p)
 	a.repeatKeyed(pay, first)
 	again := pay
-	again.body = premiumBody(f.beneficiary, 2026, "400.00")
+	again.body = premiumBody(f.beneficiary, thisPremiumYear, "400.00")
 	a.do(again).expect(t, 409, domain.CodeIdempotencyKeyReused)
 	// A retry under a new key is the same payment again: refused.
 	a.do(retryWithKey(pay, "premium-new-"+string(f.beneficiary))).expect(t, 409, domain.CodePremiumAlreadyPaid)

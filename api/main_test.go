@@ -63,6 +63,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer conn.Close()
+	if err := seedTestPremiums(ctx, conn); err != nil {
+		fmt.Fprintln(os.Stderr, "premiums:", err)
+		return 1
+	}
 	store := db.NewStore(conn)
 	w := worker.New(srv.Client(), testTaskQueue, worker.BuiltinDeps(store, testFaults))
 	if err := w.Start(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,7 +106,7 @@ var malformedRoutes = map[string]malformedRoute{
 		},
 	},
 	"POST /v1/persons/:id_number/death": {
-		body: map[string]any{"date": "2026-11-01"}, required: []string{"date"},
+		body: map[string]any{"date": daysFromToday(-23)}, required: []string{"date"},
 		fields: []fieldCase{
 			{"date", sqlText, domain.CodeInvalidDate},
 			{"date", "2026-11-01T00:00:00Z", domain.CodeInvalidDate},
@@ -122,7 +123,7 @@ var malformedRoutes = map[string]malformedRoute{
 	},
 
 	"POST /v1/bindings": {
-		body:     map[string]any{"beneficiary_id_number": string(malformedBeneficiary), "relation": "child", "annual_limit": "3000.00", "valid_until": "2027-12-31"},
+		body:     map[string]any{"beneficiary_id_number": string(malformedBeneficiary), "relation": "child", "annual_limit": "3000.00", "valid_until": dateInYear(1, time.December, 31)},
 		required: []string{"beneficiary_id_number", "relation"},
 		fields: []fieldCase{
 			{"beneficiary_id_number", sqlText, domain.CodeInvalidIDNumber},
@@ -139,7 +140,7 @@ var malformedRoutes = map[string]malformedRoute{
 	"POST /v1/bindings/:binding_id/documents": {extra: (*malformedAPI).uploadCases},
 	"POST /v1/bindings/:binding_id/submit":    {},
 	"PATCH /v1/bindings/:binding_id": {
-		body: map[string]any{"annual_limit": "2000.00", "valid_until": "2028-06-30"},
+		body: map[string]any{"annual_limit": "2000.00", "valid_until": dateInYear(2, time.June, 30)},
 		fields: []fieldCase{
 			{"annual_limit", "-1.00", domain.CodeInvalidAmount},
 			{"annual_limit", sqlText, domain.CodeInvalidAmount},
@@ -256,7 +257,7 @@ var malformedRoutes = map[string]malformedRoute{
 
 	"GET /v1/premiums/:year": {},
 	"POST /v1/premium-payments": {
-		body:     map[string]any{"beneficiary_id_number": string(malformedBeneficiary), "year": 2027, "amount": "400.00"},
+		body:     map[string]any{"beneficiary_id_number": string(malformedBeneficiary), "year": premiumYear, "amount": "400.00"},
 		required: []string{"beneficiary_id_number", "year", "amount"},
 		fields: []fieldCase{
 			{"beneficiary_id_number", sqlText, domain.CodeInvalidIDNumber},
@@ -342,7 +343,7 @@ const (
 func malformedVisit() map[string]any {
 	return map[string]any{
 		"visit_no": "V0001", "patient_id_number": string(malformedBeneficiary), "cert_type": "e_voucher",
-		"medical_type": "outpatient", "service_date": "2026-11-24", "use_family_account": false,
+		"medical_type": "outpatient", "service_date": testToday.String(), "use_family_account": false,
 		"topup": map[string]any{"method": "cash"},
 		"items": []any{map[string]any{"code": "D001", "name": "阿莫西林胶囊", "category": "drug", "amount": "150.00"}},
 	}
@@ -373,7 +374,7 @@ func newMalformedAPI(t *testing.T) *malformedAPI {
 	m := &malformedAPI{testAPI: &testAPI{t: t, router: newRouter(d), store: store}, temporal: noWorkflows, params: map[string]string{
 		":id_number": string(newID()), ":filing_no": "BA-1", ":code": string(malformedHospital), ":binding_id": malformedBindingID,
 		":doc_id": "00000000-0000-4000-8000-0000000000d1", ":settlement_id": malformedSettlementID, ":notification_id": "1",
-		":webhook_id": "1", ":year": "2027", ":payment_id": "00000000-0000-4000-8000-0000000000e1",
+		":webhook_id": "1", ":year": strconv.Itoa(premiumYear), ":payment_id": "00000000-0000-4000-8000-0000000000e1",
 		":beneficiary_id_number": string(malformedBeneficiary),
 	}}
 	m.writeFixture(ctx)
@@ -402,7 +403,7 @@ func (m *malformedAPI) writeFixture(ctx context.Context) {
 	must(s.PutInstitution(ctx, domain.Institution{Code: malformedHospital, Name: "博乐市人民医院", Kind: malformedHospital.Kind(),
 		Admdvs: malformedHospital.Admdvs(), Designated: true}))
 	_, created, err := s.CreateSettlement(ctx, db.Settlement{ID: malformedSettlementID, Institution: string(malformedHospital), VisitNo: "V-FIXTURE",
-		Patient: string(malformedBeneficiary), CertType: "e_voucher", MedicalType: "outpatient", ServiceDate: domain.DateOf(testNow),
+		Patient: string(malformedBeneficiary), CertType: "e_voucher", MedicalType: "outpatient", ServiceDate: testToday,
 		Insutype: "390", ItemsJSON: []byte(`[]`), TopupMethod: "cash", RequestHash: "fixture", Total: domain.MustAmount("10.00")})
 	if err != nil || !created {
 		t.Fatalf("fixture settlement: created %t, %v", created, err)

@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -18,6 +20,24 @@ import (
 // and the real Temporal dev server and worker (see main_test.go). Each test
 // uses fresh people and ends with checkSettlementInvariants and
 // checkPremiumInvariants.
+
+// The tests pay next year's premium (premiumYear), as holders pay ahead,
+// and this year's (thisPremiumYear) where they need a second one; the
+// premium of both is 400.00 (seedTestPremiums). noPremiumYear has none.
+var (
+	premiumYear     = testToday.Year + 1
+	thisPremiumYear = testToday.Year
+	noPremiumYear   = testToday.Year + 50
+)
+
+// seedTestPremiums sets the premium of the tests' years, policy data the
+// migrations hold sample rows of for a few years only: the suite must pass
+// in any year (see testclock).
+func seedTestPremiums(ctx context.Context, conn *sqlx.DB) error {
+	_, err := conn.ExecContext(ctx, `INSERT INTO resident_premiums (year, amount, note) VALUES ($1, 400.00, 'test'), ($2, 400.00, 'test')
+		ON CONFLICT (year) DO UPDATE SET amount = EXCLUDED.amount, note = EXCLUDED.note`, thisPremiumYear, premiumYear)
+	return err
+}
 
 // premiumSagaWait bounds the wait for a payment to end: the collection
 // system is tried 5 times, about 15 s apart in all, before a reversal.
@@ -201,32 +221,32 @@ func (a *testAPI) premiumNotice(holder domain.IDNumber, paymentID, event string)
 func TestPremium_ReadTheYearsPremium_AnyRole(t *testing.T) {
 	a := newPremiumAPI(t)
 	for _, role := range domain.Roles {
-		res := a.do(request{method: "GET", path: "/v1/premiums/2027", token: a.token(role, subjectOf[role])})
+		res := a.do(request{method: "GET", path: "/v1/premiums/" + strconv.Itoa(premiumYear), token: a.token(role, subjectOf[role])})
 		res.expect(t, 200, "")
 		var p struct {
 			Year   int    `json:"year"`
 			Amount string `json:"amount"`
 		}
 		res.json(t, &p)
-		if p.Year != 2027 || p.Amount != "400.00" {
+		if p.Year != premiumYear || p.Amount != "400.00" {
 			t.Fatalf("as %s: %+v", role, p)
 		}
 	}
 	tok := a.admin()
-	a.do(request{method: "GET", path: "/v1/premiums/2031", token: tok}).expect(t, 404, domain.CodePremiumNotFound)
+	a.do(request{method: "GET", path: "/v1/premiums/" + strconv.Itoa(noPremiumYear), token: tok}).expect(t, 404, domain.CodePremiumNotFound)
 	for _, bad := range []string{"27", "0202", "2027x", "twenty"} {
 		a.do(request{method: "GET", path: "/v1/premiums/" + bad, token: tok}).expect(t, 400, domain.CodeInvalidRequest)
 	}
-	a.do(request{method: "GET", path: "/v1/premiums/2027"}).expect(t, 401, domain.CodeUnauthenticated)
+	a.do(request{method: "GET", path: "/v1/premiums/" + strconv.Itoa(premiumYear)}).expect(t, 401, domain.CodeUnauthenticated)
 }
 
 func TestPremiumPayment_PaysFromTheSharedAccount_CompletesAndTellsTheHolder(t *testing.T) {
 	a := newPremiumAPI(t)
 	f, b := a.boundFamily("1000.00", map[string]any{"annual_limit": "3000.00"})
 
-	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00"), "completed")
+	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00"), "completed")
 	if p.HolderIDNumber != string(f.holder) || p.BeneficiaryIDNumber != string(f.beneficiary) || p.BindingID != b.ID ||
-		p.Year != 2027 || p.Amount != "400.00" || p.Refusal != nil {
+		p.Year != premiumYear || p.Amount != "400.00" || p.Refusal != nil {
 		t.Fatalf("payment %+v", p)
 	}
 
@@ -242,14 +262,14 @@ func TestPremiumPayment_PaysFromTheSharedAccount_CompletesAndTellsTheHolder(t *t
 		entries[0].Account != string(f.holder) || entries[0].BindingID != b.ID || entries[0].Beneficiary != string(f.beneficiary) {
 		t.Fatalf("ledger entries %+v", entries)
 	}
-	if n := a.count(`SELECT count(*) FROM premium_postings WHERE payment_id = $1 AND status = 'posted' AND year = 2027`, p.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM premium_postings WHERE payment_id = $1 AND status = 'posted' AND year = $2`, p.ID, premiumYear); n != 1 {
 		t.Fatalf("%d postings with the collection system, want 1", n)
 	}
 
 	// The holder is told whose premium, which year, how much, the balance left.
 	kind, body, amount, bindingID := a.premiumNotice(f.holder, p.ID, "debit")
 	if kind != string(domain.NoticePremiumPaid) || amount.String() != "400.00" || bindingID != b.ID ||
-		!strings.Contains(body, "2027") || !strings.Contains(body, "400.00") || !strings.Contains(body, "600.00") ||
+		!strings.Contains(body, strconv.Itoa(premiumYear)) || !strings.Contains(body, "400.00") || !strings.Contains(body, "600.00") ||
 		!strings.Contains(body, f.beneficiary.Masked()) {
 		t.Fatalf("notice %s %q %s %s", kind, body, amount, bindingID)
 	}
@@ -269,46 +289,46 @@ func TestPremiumPayment_Refusals_SayWhyAndChangeNothing(t *testing.T) {
 	}{
 		{"no premium for the year", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
-			return f.holderToken, f.holder, premiumBody(f.beneficiary, 2031, "400.00")
+			return f.holderToken, f.holder, premiumBody(f.beneficiary, noPremiumYear, "400.00")
 		}, 404, domain.CodePremiumNotFound},
 		{"amount not the year's premium", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
-			return f.holderToken, f.holder, premiumBody(f.beneficiary, 2027, "380.00")
+			return f.holderToken, f.holder, premiumBody(f.beneficiary, premiumYear, "380.00")
 		}, 422, domain.CodePremiumAmountMismatch},
 		{"no binding to the person", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			h := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
 			stranger := a.syncInsured("390", "652701", "normal", false, "", "")
-			return a.token(domain.RoleInsured, string(h)), h, premiumBody(stranger, 2027, "400.00")
+			return a.token(domain.RoleInsured, string(h)), h, premiumBody(stranger, premiumYear, "400.00")
 		}, 422, domain.CodeNoActiveBinding},
 		{"binding not active yet", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			f := a.newFamily()
 			a.requestBinding(f, nil)
-			return f.holderToken, f.holder, premiumBody(f.beneficiary, 2027, "400.00")
+			return f.holderToken, f.holder, premiumBody(f.beneficiary, premiumYear, "400.00")
 		}, 422, domain.CodeNoActiveBinding},
 		{"the beneficiary paying for the holder", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
-			return f.beneficiaryToken, f.holder, premiumBody(f.holder, 2027, "400.00")
+			return f.beneficiaryToken, f.holder, premiumBody(f.holder, premiumYear, "400.00")
 		}, 422, domain.CodeNoActiveBinding},
 		{"holder's account frozen", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
 			a.do(request{method: "PUT", path: "/v1/persons/" + string(f.holder) + "/account", token: admin,
 				body: map[string]any{"balance": "1000.00", "status": "frozen"}}).expect(t, 200, "")
-			return f.holderToken, f.holder, premiumBody(f.beneficiary, 2027, "400.00")
+			return f.holderToken, f.holder, premiumBody(f.beneficiary, premiumYear, "400.00")
 		}, 422, domain.CodeHolderAccountFrozen},
 		{"beneficiary under employee insurance", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			h := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
 			spouse := a.syncInsured("310", "652701", "normal", false, "500.00", "normal")
 			f := family{holder: h, beneficiary: spouse, holderToken: a.token(domain.RoleInsured, string(h))}
 			a.activeBinding(f, map[string]any{"relation": "spouse"})
-			return f.holderToken, f.holder, premiumBody(spouse, 2027, "400.00")
+			return f.holderToken, f.holder, premiumBody(spouse, premiumYear, "400.00")
 		}, 422, domain.CodeBeneficiaryNotResidentInsured},
 		{"balance short of the premium", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			f, _ := a.boundFamily("399.99", nil)
-			return f.holderToken, f.holder, premiumBody(f.beneficiary, 2027, "400.00")
+			return f.holderToken, f.holder, premiumBody(f.beneficiary, premiumYear, "400.00")
 		}, 422, domain.CodeInsufficientBalance},
 		{"limit below the premium", func(t *testing.T, a *testAPI) (string, domain.IDNumber, map[string]any) {
 			f, _ := a.boundFamily("1000.00", map[string]any{"annual_limit": "300.00"})
-			return f.holderToken, f.holder, premiumBody(f.beneficiary, 2027, "400.00")
+			return f.holderToken, f.holder, premiumBody(f.beneficiary, premiumYear, "400.00")
 		}, 422, domain.CodeLimitExceeded},
 	}
 	for _, tt := range tests {
@@ -352,18 +372,18 @@ func TestPremiumPayment_BadInput_Is400AndWritesNothing(t *testing.T) {
 		body any
 		code domain.Code
 	}{
-		{"no beneficiary", map[string]any{"year": 2027, "amount": "400.00"}, domain.CodeInvalidRequest},
+		{"no beneficiary", map[string]any{"year": premiumYear, "amount": "400.00"}, domain.CodeInvalidRequest},
 		{"no year", map[string]any{"beneficiary_id_number": ben, "amount": "400.00"}, domain.CodeInvalidRequest},
-		{"no amount", map[string]any{"beneficiary_id_number": ben, "year": 2027}, domain.CodeInvalidRequest},
-		{"year as a string", map[string]any{"beneficiary_id_number": ben, "year": "2027", "amount": "400.00"}, domain.CodeInvalidRequest},
+		{"no amount", map[string]any{"beneficiary_id_number": ben, "year": premiumYear}, domain.CodeInvalidRequest},
+		{"year as a string", map[string]any{"beneficiary_id_number": ben, "year": strconv.Itoa(premiumYear), "amount": "400.00"}, domain.CodeInvalidRequest},
 		{"year with a fraction", `{"beneficiary_id_number":"` + ben + `","year":2027.5,"amount":"400.00"}`, domain.CodeInvalidRequest},
 		{"two-digit year", map[string]any{"beneficiary_id_number": ben, "year": 27, "amount": "400.00"}, domain.CodeInvalidRequest},
-		{"amount as a number", map[string]any{"beneficiary_id_number": ben, "year": 2027, "amount": 400}, domain.CodeInvalidAmount},
-		{"amount with three decimals", map[string]any{"beneficiary_id_number": ben, "year": 2027, "amount": "400.001"}, domain.CodeInvalidAmount},
-		{"negative amount", map[string]any{"beneficiary_id_number": ben, "year": 2027, "amount": "-400.00"}, domain.CodeInvalidAmount},
-		{"zero amount", map[string]any{"beneficiary_id_number": ben, "year": 2027, "amount": "0.00"}, domain.CodeInvalidAmount},
-		{"bad ID number", map[string]any{"beneficiary_id_number": "652701201605010332", "year": 2027, "amount": "400.00"}, domain.CodeInvalidIDNumber},
-		{"unknown field", map[string]any{"beneficiary_id_number": ben, "year": 2027, "amount": "400.00", "note": "x"}, domain.CodeInvalidRequest},
+		{"amount as a number", map[string]any{"beneficiary_id_number": ben, "year": premiumYear, "amount": 400}, domain.CodeInvalidAmount},
+		{"amount with three decimals", map[string]any{"beneficiary_id_number": ben, "year": premiumYear, "amount": "400.001"}, domain.CodeInvalidAmount},
+		{"negative amount", map[string]any{"beneficiary_id_number": ben, "year": premiumYear, "amount": "-400.00"}, domain.CodeInvalidAmount},
+		{"zero amount", map[string]any{"beneficiary_id_number": ben, "year": premiumYear, "amount": "0.00"}, domain.CodeInvalidAmount},
+		{"bad ID number", map[string]any{"beneficiary_id_number": "652701201605010332", "year": premiumYear, "amount": "400.00"}, domain.CodeInvalidIDNumber},
+		{"unknown field", map[string]any{"beneficiary_id_number": ben, "year": premiumYear, "amount": "400.00", "note": "x"}, domain.CodeInvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,19 +398,19 @@ func TestPremiumPayment_BadInput_Is400AndWritesNothing(t *testing.T) {
 func TestPremiumPayment_SecondPaymentForTheSamePersonAndYear_Is409(t *testing.T) {
 	a := newPremiumAPI(t)
 	f, _ := a.boundFamily("2000.00", nil)
-	a.payPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00"), "completed")
+	a.payPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00"), "completed")
 
-	a.postPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00")).expect(t, 409, domain.CodePremiumAlreadyPaid)
+	a.postPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00")).expect(t, 409, domain.CodePremiumAlreadyPaid)
 	// The other parent, bound to the same child, is refused too.
 	other := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
 	g := family{holder: other, beneficiary: f.beneficiary, holderToken: a.token(domain.RoleInsured, string(other))}
 	a.activeBinding(g, nil)
-	a.postPremium(g.holderToken, premiumBody(f.beneficiary, 2027, "400.00")).expect(t, 409, domain.CodePremiumAlreadyPaid)
+	a.postPremium(g.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00")).expect(t, 409, domain.CodePremiumAlreadyPaid)
 	if got := a.balance(other); got != "1000.00" {
 		t.Fatalf("the other parent's balance %s, want 1000.00", got)
 	}
 	// Another year is another premium.
-	a.payPremium(f.holderToken, premiumBody(f.beneficiary, 2026, "400.00"), "completed")
+	a.payPremium(f.holderToken, premiumBody(f.beneficiary, thisPremiumYear, "400.00"), "completed")
 	if got := a.balance(f.holder); got != "1200.00" {
 		t.Fatalf("holder balance %s, want 1200.00", got)
 	}
@@ -399,7 +419,7 @@ func TestPremiumPayment_SecondPaymentForTheSamePersonAndYear_Is409(t *testing.T)
 func TestPremiumPayment_OnlyTheHolderMayReadIt(t *testing.T) {
 	a := newPremiumAPI(t)
 	f, _ := a.boundFamily("1000.00", nil)
-	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00"), "completed")
+	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00"), "completed")
 	path := "/v1/premium-payments/" + p.ID
 
 	stranger := a.syncInsured("310", "652701", "normal", false, "100.00", "normal")
@@ -420,7 +440,7 @@ func TestPremiumPayment_CollectionSystemDown_ReversesAndRestoresEverything(t *te
 
 	// Every booking fails: five attempts, then the debit is refunded.
 	testFaults.Fail(external.OpPremiumPost, -1)
-	res := a.postPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00"))
+	res := a.postPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00"))
 	res.expect(t, 202, "")
 	var p premiumPaymentBody
 	res.json(t, &p)
@@ -454,7 +474,7 @@ func TestPremiumPayment_CollectionSystemDown_ReversesAndRestoresEverything(t *te
 	}
 
 	// The year is free again; with the collection system back it is paid.
-	again := a.payPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00"), "completed")
+	again := a.payPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00"), "completed")
 	if again.ID == p.ID {
 		t.Fatal("the new payment reused the reversed one's id")
 	}
@@ -468,7 +488,7 @@ func TestPremiumPayment_TransientCollectionFailure_IsRetriedAndPaysOnce(t *testi
 	t.Cleanup(testFaults.Clear)
 	f, _ := a.boundFamily("1000.00", nil)
 	testFaults.Fail(external.OpPremiumPost, 2)
-	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00"), "completed")
+	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00"), "completed")
 	if got := kinds(a.premiumEntries(p.ID)); got != "premium_debit -400.00" {
 		t.Fatalf("ledger entries: %s", got)
 	}
@@ -483,11 +503,11 @@ func TestPremiumPayment_CollectionSystemHasItBooked_IsReversedAtOnce(t *testing.
 	// Paid at a tax office counter, say: the collection system has the
 	// premium booked under another payment.
 	if _, err := a.store.DB().ExecContext(context.Background(), `INSERT INTO premium_postings
-		(payment_id, beneficiary_id_number, year, amount, status) VALUES ($1, $2, 2027, 400.00, 'posted')`,
-		"counter-"+string(f.beneficiary), f.beneficiary); err != nil {
+		(payment_id, beneficiary_id_number, year, amount, status) VALUES ($1, $2, $3, 400.00, 'posted')`,
+		"counter-"+string(f.beneficiary), f.beneficiary, premiumYear); err != nil {
 		t.Fatal(err)
 	}
-	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, 2027, "400.00"), "reversed")
+	p := a.payPremium(f.holderToken, premiumBody(f.beneficiary, premiumYear, "400.00"), "reversed")
 	if p.Refusal == nil || p.Refusal.Code != string(domain.CodePremiumAlreadyPaid) {
 		t.Fatalf("refusal %+v", p.Refusal)
 	}
@@ -519,7 +539,7 @@ func TestPremiumPayment_SamePaymentPostedTwiceAtOnce_DebitsOnce(t *testing.T) {
 
 	// Without a key: one payment, the others PREMIUM_ALREADY_PAID.
 	var id string
-	for i, res := range race(premiumBody(f.beneficiary, 2027, "400.00"), nil) {
+	for i, res := range race(premiumBody(f.beneficiary, premiumYear, "400.00"), nil) {
 		switch {
 		case (res.status == 201 || res.status == 202) && id == "":
 			var p premiumPaymentBody
@@ -537,9 +557,9 @@ func TestPremiumPayment_SamePaymentPostedTwiceAtOnce_DebitsOnce(t *testing.T) {
 
 	// With one Idempotency-Key: one payment, the others its replay or
 	// IDEMPOTENCY_IN_PROGRESS.
-	key := map[string]string{"Idempotency-Key": "premium-2026-" + string(f.beneficiary)}
+	key := map[string]string{"Idempotency-Key": "premium-this-year-" + string(f.beneficiary)}
 	var keyed string
-	for i, res := range race(premiumBody(f.beneficiary, 2026, "400.00"), key) {
+	for i, res := range race(premiumBody(f.beneficiary, thisPremiumYear, "400.00"), key) {
 		switch res.status {
 		case 201, 202:
 			var p premiumPaymentBody
@@ -584,7 +604,7 @@ func TestPremiumPayment_WorkflowServiceDown_Is503AndKeepsNothing(t *testing.T) {
 	up := newPremiumAPI(t)
 	down := newTestAPIWith(t, func(d *Deps) { d.Temporal = refusingTemporal{d.Temporal} })
 	f, _ := up.boundFamily("1000.00", nil)
-	body := premiumBody(f.beneficiary, 2027, "400.00")
+	body := premiumBody(f.beneficiary, premiumYear, "400.00")
 
 	down.postPremium(f.holderToken, body).expect(t, 503, domain.CodeUnavailable)
 	if n := up.count(`SELECT count(*) FROM premium_payments WHERE beneficiary_id_number = $1`, f.beneficiary); n != 0 {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,7 +105,7 @@ func concretePath(route string) string {
 	r := strings.NewReplacer(":beneficiary_id_number", string(roleMatrixMinor), ":id_number", string(newID()), ":filing_no", "BA-1", ":code", "H65270100001",
 		":binding_id", "00000000-0000-4000-8000-000000000000", ":doc_id", "00000000-0000-4000-8000-000000000001",
 		":settlement_id", "00000000-0000-4000-8000-000000000002", ":notification_id", "9223372036854775807",
-		":webhook_id", "9223372036854775807", ":year", "2027", ":payment_id", "00000000-0000-4000-8000-000000000003")
+		":webhook_id", "9223372036854775807", ":year", strconv.Itoa(premiumYear), ":payment_id", "00000000-0000-4000-8000-000000000003")
 	return r.Replace(route)
 }
 

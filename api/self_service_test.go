@@ -306,14 +306,15 @@ func (a *testAPI) mePutPriority(token string, body any) response {
 func TestPriority_TheBeneficiarysOrderDecidesWhoPays(t *testing.T) {
 	a := newSettleAPI(t, settleTopupTimeout)
 	inst := a.hospital()
-	// Father (bound first, 1000.00) and mother (bound a minute later on the
-	// API's clock, 1000.00) of one child.
-	f1, father := a.boundFamily("1000.00", nil)
+	// Father (bound a minute before the API's clock, 1000.00) and mother
+	// (bound on it, 1000.00) of one child. Earlier, not later: a minute on
+	// from 23:59:30 the mother's binding would start after the visit's day.
+	earlier := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(-time.Minute) } })
+	f1, father := earlier.boundFamily("1000.00", nil)
 	mother := a.syncInsured("310", "652701", "normal", false, "1000.00", "normal")
 	f2 := family{holder: mother, beneficiary: f1.beneficiary, holderToken: a.token(domain.RoleInsured, string(mother)),
 		beneficiaryToken: f1.beneficiaryToken}
-	later := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(time.Minute) } })
-	mothers := later.activeBinding(f2, nil)
+	mothers := a.activeBinding(f2, nil)
 	child := f1.beneficiaryToken
 
 	if got := a.mePriority(child); fmt.Sprint(got) != fmt.Sprint([]string{father.ID, mothers.ID}) {

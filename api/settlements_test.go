@@ -32,7 +32,7 @@ const (
 
 // settleDay is the service date of the tests' visits: today on the API's
 // clock.
-var settleDay = domain.DateOf(testNow)
+var settleDay = testToday
 
 var (
 	nextInstitution atomic.Int64
@@ -878,12 +878,13 @@ func TestSettle_Refusals_ChangeNothing(t *testing.T) {
 		}, domain.CodeOutOfProvinceWithoutFiling},
 		{"out of province with a filing to another province", func(a *testAPI, t *testing.T) (institution, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
-			a.putFiling(f.beneficiary, "310000", "2026-01-01", "2026-12-31")
+			a.putFiling(f.beneficiary, "310000", dateInYear(0, time.January, 1), dateInYear(0, time.December, 31))
 			return a.syncInstitution(domain.InstitutionHospital, "110105", true), visit(newVisitNo(), f.beneficiary, true, cashTopup(), items...)
 		}, domain.CodeOutOfProvinceWithoutFiling},
 		{"out of province with a filing that has expired", func(a *testAPI, t *testing.T) (institution, map[string]any) {
 			f, _ := a.boundFamily("1000.00", nil)
-			a.putFiling(f.beneficiary, "110000", "2026-01-01", "2026-06-30")
+			// It ended the day before the visit.
+			a.putFiling(f.beneficiary, "110000", settleDay.AddDays(-180).String(), settleDay.AddDays(-1).String())
 			return a.syncInstitution(domain.InstitutionHospital, "110105", true), visit(newVisitNo(), f.beneficiary, true, cashTopup(), items...)
 		}, domain.CodeOutOfProvinceWithoutFiling},
 		{"family account without an active binding", func(a *testAPI, t *testing.T) (institution, map[string]any) {
@@ -930,7 +931,7 @@ func TestSettle_OutOfProvinceWithFiling_IsAllowed(t *testing.T) {
 		t.Run("filing to "+to, func(t *testing.T) {
 			a := a.in(t)
 			f, b := a.boundFamily("1000.00", nil)
-			a.putFiling(f.beneficiary, to, "2026-01-01", "2026-12-31")
+			a.putFiling(f.beneficiary, to, dateInYear(0, time.January, 1), dateInYear(0, time.December, 31))
 			s := a.settle(beijing, visit(newVisitNo(), f.beneficiary, true, cashTopup(), billItem("D001", "drug", "300.00")), "completed")
 			if s.FundPay != "100.00" || s.FamilyAccountPay != "200.00" || len(s.Payers) != 1 || s.Payers[0].BindingID != b.ID {
 				t.Fatalf("settled %s payers %+v", s.amounts(), s.Payers)
@@ -1042,15 +1043,16 @@ func TestSettle_HolderFrozenOrInArrears_IsSkipped(t *testing.T) {
 func TestSettle_TwoHolders_PayInThePatientsPriorityOrder(t *testing.T) {
 	a := newSettleAPI(t, settleTopupTimeout)
 	inst := a.hospital()
-	// Father (bound first, 1000.00) and mother (bound second, 50.00).
-	f1, b1 := a.boundFamily("1000.00", nil)
+	// Father (bound first, 1000.00) and mother (bound second, 50.00). The
+	// API's clock is fixed: the father asks a minute before it, so that his
+	// binding is the older one. Before, not after: a minute on from
+	// 23:59:30 the mother's binding would start after the visit's day.
+	earlier := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(-time.Minute) } })
+	f1, b1 := earlier.boundFamily("1000.00", nil)
 	mother := a.syncInsured("310", "652701", "normal", false, "50.00", "normal")
 	f2 := family{holder: mother, beneficiary: f1.beneficiary, holderToken: a.token(domain.RoleInsured, string(mother)),
 		beneficiaryToken: f1.beneficiaryToken}
-	// The API's clock is fixed: the mother asks a minute later on hers, so
-	// that her binding is the younger one.
-	later := newTestAPIWith(t, func(d *Deps) { d.Now = func() time.Time { return testNow.Add(time.Minute) } })
-	b2 := later.activeBinding(f2, nil)
+	b2 := a.activeBinding(f2, nil)
 
 	// Without an order the older binding pays first. Medical 120.00: fund
 	// 10.00 after the deductible, personal 110.00.

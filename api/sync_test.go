@@ -702,22 +702,23 @@ func TestPutFiling_SameNumberAgain_ReplacesIt(t *testing.T) {
 func TestPostDeath_RecordsTheDate_SameDateAgainIsFine_AnotherDateIsConflict(t *testing.T) {
 	a := newTestAPI(t)
 	id := a.syncEmployee("100.00")
-	want := fmt.Sprintf(`{"id_number":%q,"name":"张三","phone":"","death_date":"2026-11-24"}`, id)
+	today := testToday.String()
+	want := fmt.Sprintf(`{"id_number":%q,"name":"张三","phone":"","death_date":%q}`, id, today)
 
-	res := a.syncPost(syncPersonPath(id, "/death"), syncObj{"date": "2026-11-24"}) // today is the latest allowed
+	res := a.syncPost(syncPersonPath(id, "/death"), syncObj{"date": today}) // today is the latest allowed
 	res.expect(t, 200, "")
 	syncExpectJSON(t, res, want)
 
-	again := a.syncPost(syncPersonPath(id, "/death"), syncObj{"date": "2026-11-24"})
+	again := a.syncPost(syncPersonPath(id, "/death"), syncObj{"date": today})
 	again.expect(t, 200, "")
 	syncExpectJSON(t, again, want)
 
 	before := a.syncSnapshot(string(id))
-	conflict := a.syncPost(syncPersonPath(id, "/death"), syncObj{"date": "2026-11-01"})
+	conflict := a.syncPost(syncPersonPath(id, "/death"), syncObj{"date": daysFromToday(-23)})
 	conflict.expect(t, 409, domain.CodePersonDeceased)
 	syncExpectSafeError(t, conflict)
-	if got := conflict.syncEnvelope(t).Error.Details["death_date"]; got != "2026-11-24" {
-		t.Fatalf("details.death_date = %v, want 2026-11-24", got)
+	if got := conflict.syncEnvelope(t).Error.Details["death_date"]; got != today {
+		t.Fatalf("details.death_date = %v, want %s", got, today)
 	}
 	a.syncExpectUnchanged(before)
 
@@ -725,7 +726,7 @@ func TestPostDeath_RecordsTheDate_SameDateAgainIsFine_AnotherDateIsConflict(t *t
 		DeathDate string `json:"death_date"`
 	}
 	a.syncGet(syncPersonPath(id, "")).json(t, &p)
-	if p.DeathDate != "2026-11-24" {
+	if p.DeathDate != today {
 		t.Fatalf("death_date = %q after the conflict", p.DeathDate)
 	}
 }
@@ -760,8 +761,8 @@ func TestSyncBadInput_IsRefusedWithItsCodeAndWritesNothing(t *testing.T) {
 	if wrongCheck == good {
 		t.Fatal("wrongCheck equals good")
 	}
-	bornTomorrow := string(domain.ComposeIDNumber("652701", domain.DateOf(testNow).AddDays(1), 1))
-	bornNextYear := string(domain.ComposeIDNumber("652701", domain.NewDate(2027, 1, 1), 1))
+	bornTomorrow := string(domain.ComposeIDNumber("652701", testToday.AddDays(1), 1))
+	bornNextYear := string(domain.ComposeIDNumber("652701", domain.NewDate(testToday.Year+1, 1, 1), 1))
 	bornBefore1900 := string(domain.ComposeIDNumber("652701", domain.NewDate(1899, 12, 31), 1))
 	feb30 := string(domain.ComposeIDNumber("652701", domain.NewDate(1990, 2, 30), 1))
 
@@ -771,7 +772,7 @@ func TestSyncBadInput_IsRefusedWithItsCodeAndWritesNothing(t *testing.T) {
 	entry := syncObj{"amount": "10.00", "kind": "contribution", "reference": "bad-input"}
 	institution := syncObj{"name": "博州医院", "kind": "hospital", "admdvs": "652701", "designated": false}
 	filing := syncObj{"admdvs_to": "650102", "valid_from": "2026-02-01", "valid_until": "2026-03-31"}
-	death := syncObj{"date": "2026-11-01"}
+	death := syncObj{"date": daysFromToday(-23)}
 
 	empPath := syncPersonPath(emp, "")
 	enrolPath := syncPersonPath(bare, "/enrolment")
@@ -940,7 +941,7 @@ func TestSyncBadInput_IsRefusedWithItsCodeAndWritesNothing(t *testing.T) {
 		{name: "filing for an unknown person", method: "PUT", path: syncPersonPath(unknown, "/filings/F-1"), body: filing, status: 404, code: domain.CodePersonNotFound},
 
 		// Death.
-		{name: "death date tomorrow", method: "POST", path: deathPath, body: syncWith(death, "date", domain.DateOf(testNow).AddDays(1).String()), status: 400, code: domain.CodeInvalidDate},
+		{name: "death date tomorrow", method: "POST", path: deathPath, body: syncWith(death, "date", daysFromToday(1)), status: 400, code: domain.CodeInvalidDate},
 		{name: "death date before birth", method: "POST", path: deathPath, body: syncWith(death, "date", emp.BirthDate().AddDays(-1).String()), status: 400, code: domain.CodeInvalidDate},
 		{name: "death date 30 February", method: "POST", path: deathPath, body: syncWith(death, "date", "2026-02-30"), status: 400, code: domain.CodeInvalidDate},
 		{name: "death date missing", method: "POST", path: deathPath, body: syncObj{}, status: 400, code: domain.CodeInvalidRequest, field: "date"},

@@ -90,6 +90,10 @@ func setUp(ctx context.Context, c *apiClient, k tokens, rng *rand.Rand, families
 		return err
 	}
 	reviewer := k.sign(domain.RoleReviewer, "chaos-reviewer")
+	// The children are minors under 16 on the server's (real) clock,
+	// whatever the year: five years old and a day older for each one
+	// before them.
+	firstChildBorn := domain.DateOf(time.Now()).AddDays(-5 * 365)
 	for f := range families {
 		parents := make([]domain.IDNumber, 2)
 		for j := range parents {
@@ -100,7 +104,7 @@ func setUp(ctx context.Context, c *apiClient, k tokens, rng *rand.Rand, families
 		}
 		pop.holders = append(pop.holders, parents...)
 		for ch := range 1 + rng.IntN(3) {
-			child := domain.ComposeIDNumber("652722", domain.NewDate(2012, 1, 1).AddDays(40*(3*f+ch)), 21)
+			child := domain.ComposeIDNumber("652722", firstChildBorn.AddDays(-(3*f + ch)), 21)
 			if err := person(child, "390", "652722", ""); err != nil {
 				return pop, err
 			}

@@ -20,8 +20,12 @@ import (
 	"gongji/domain"
 )
 
-// The binding requested at t0 (10:00 Beijing time) is "b1".
-var t0 = time.Date(2025, time.March, 1, 10, 0, 0, 0, domain.Beijing)
+// The binding requested at t0 (10:00 Beijing time on the run's day, see
+// testDay) is "b1".
+var t0 = onTestDay(10, 0)
+
+// day0 is t0's date; the tests' other dates are days after it.
+var day0 = domain.DateOf(t0)
 
 const (
 	day       = 24 * time.Hour
@@ -497,9 +501,9 @@ func TestBinding_ReviewWhileAwaitingDocumentsIsRefused(t *testing.T) {
 
 func TestBinding_ApproveAfterTheValidityEndIsRefused(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.March, 2)
-	// 2025-03-03 00:01 in Beijing, still 2025-03-02 in UTC.
-	pastEnd := time.Date(2025, time.March, 3, 0, 1, 0, 0, domain.Beijing).Sub(t0)
+	until := day0.AddDays(1)
+	// 00:01 in Beijing the day after until, still until in UTC.
+	pastEnd := midnightAfter(until).Add(time.Minute).Sub(t0)
 	var approve, reject *updateOutcome
 	h.at(time.Hour, func() { h.document("doc-1") })
 	h.at(2*time.Hour, func() { h.submit() })
@@ -522,9 +526,9 @@ func TestBinding_ApproveAfterTheValidityEndIsRefused(t *testing.T) {
 
 func TestBinding_ApproveOnTheLastValidDayIsAllowed(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.March, 2)
-	lastMinute := time.Date(2025, time.March, 2, 23, 59, 0, 0, domain.Beijing).Sub(t0)
-	expiry := time.Date(2025, time.March, 3, 0, 0, 0, 0, domain.Beijing)
+	until := day0.AddDays(1)
+	expiry := midnightAfter(until)
+	lastMinute := expiry.Add(-time.Minute).Sub(t0)
 	var approve *updateOutcome
 	h.at(time.Hour, func() { h.document("doc-1") })
 	h.at(2*time.Hour, func() { h.submit() })
@@ -536,7 +540,7 @@ func TestBinding_ApproveOnTheLastValidDayIsAllowed(t *testing.T) {
 	h.requireTransitions(
 		submitted(1, t0.Add(2*time.Hour)),
 		approved(2, t0.Add(lastMinute)),
-		transition(3, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-03-02", expiry),
+		transition(3, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+until.String(), expiry),
 	)
 }
 
@@ -571,8 +575,8 @@ func TestBinding_DocumentPushesTheLapseBack(t *testing.T) {
 
 func TestBinding_RemindsSevenDaysBeforeAndExpiresAtEndOfValidityBeijingTime(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.June, 30)
-	expiry := time.Date(2025, time.June, 30, 16, 0, 0, 0, time.UTC) // 2025-07-01 00:00 in Beijing
+	until := day0.AddDays(121)
+	expiry := time.Date(until.Year, until.Month, until.Day, 16, 0, 0, 0, time.UTC) // the next day's 00:00 in Beijing
 	require.True(t, until.End().Equal(expiry))
 	reminder := expiry.Add(-7 * day)
 	h.approvedBy()
@@ -587,20 +591,20 @@ func TestBinding_RemindsSevenDaysBeforeAndExpiresAtEndOfValidityBeijingTime(t *t
 	h.requireTransitions(
 		submitted(1, t0.Add(2*time.Hour)),
 		approved(2, t0.Add(day)),
-		transition(3, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-06-30", expiry),
+		transition(3, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+until.String(), expiry),
 	)
 	h.requireNotices(
 		notice(domain.NoticeBindingApproved, "proof checked", key(2, "approved"), t0.Add(day)),
-		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:2025-06-30", reminder),
-		notice(domain.NoticeBindingExpired, "validity ended 2025-06-30", key(3, "expired"), expiry),
+		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:"+until.String(), reminder),
+		notice(domain.NoticeBindingExpired, "validity ended "+until.String(), key(3, "expired"), expiry),
 	)
 	requireAt(t, expiry, h.env.Now())
 }
 
 func TestBinding_ShortValidityRemindsAtApproval(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.March, 5) // approval on 2025-03-02
-	expiry := time.Date(2025, time.March, 6, 0, 0, 0, 0, domain.Beijing)
+	until := day0.AddDays(4) // approval on day0+1, less than 7 days before
+	expiry := midnightAfter(until)
 	h.approvedBy()
 	h.run(input(validUntil(until)))
 	h.requireCompleted()
@@ -608,26 +612,27 @@ func TestBinding_ShortValidityRemindsAtApproval(t *testing.T) {
 	h.requireTransitions(
 		submitted(1, t0.Add(2*time.Hour)),
 		approved(2, t0.Add(day)),
-		transition(3, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-03-05", expiry),
+		transition(3, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+until.String(), expiry),
 	)
 	h.requireNotices(
 		notice(domain.NoticeBindingApproved, "proof checked", key(2, "approved"), t0.Add(day)),
-		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:2025-03-05", t0.Add(day)),
-		notice(domain.NoticeBindingExpired, "validity ended 2025-03-05", key(3, "expired"), expiry),
+		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:"+until.String(), t0.Add(day)),
+		notice(domain.NoticeBindingExpired, "validity ended "+until.String(), key(3, "expired"), expiry),
 	)
 }
 
 func TestBinding_ExtensionRearmsTheExpiry(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.June, 30)
-	extended := until.AddDays(60) // 2025-08-29
-	require.Equal(t, domain.NewDate(2025, time.August, 29), extended)
+	until := day0.AddDays(121)
+	extended := until.AddDays(60)
+	require.Equal(t, domain.DateOf(time.Date(until.Year, until.Month, until.Day+60, 12, 0, 0, 0, domain.Beijing)), extended)
 	limit := domain.MustAmount("500.00")
 	newTerms := domain.Terms{AnnualLimit: &limit, ValidUntil: extended}
 	var change *updateOutcome
 	h.approvedBy()
-	// After the first reminder (2025-06-24) and before the first expiry.
-	h.at(time.Date(2025, time.June, 27, 9, 0, 0, 0, domain.Beijing).Sub(t0), func() { change = h.changeTerms(newTerms) })
+	// After the first reminder (6 days before until) and before the first expiry.
+	changedAt := until.AddDays(-3).Start().Add(9 * time.Hour)
+	h.at(changedAt.Sub(t0), func() { change = h.changeTerms(newTerms) })
 	h.at(until.End().Sub(t0)+time.Hour, func() {
 		st := h.state()
 		require.Equal(t, domain.BindingActive, st.Status)
@@ -638,7 +643,6 @@ func TestBinding_ExtensionRearmsTheExpiry(t *testing.T) {
 	h.requireCompleted()
 
 	requireSucceeded(t, change)
-	changedAt := time.Date(2025, time.June, 27, 9, 0, 0, 0, domain.Beijing)
 	h.mu.Lock()
 	require.Len(t, h.termsChanges, 1)
 	c := h.termsChanges[0]
@@ -654,21 +658,21 @@ func TestBinding_ExtensionRearmsTheExpiry(t *testing.T) {
 	h.requireTransitions(
 		submitted(1, t0.Add(2*time.Hour)),
 		approved(2, t0.Add(day)),
-		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-08-29", expiry),
+		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+extended.String(), expiry),
 	)
 	h.requireNotices(
 		notice(domain.NoticeBindingApproved, "proof checked", key(2, "approved"), t0.Add(day)),
-		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:2025-06-30", until.End().Add(-7*day)),
-		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:2025-08-29", expiry.Add(-7*day)),
-		notice(domain.NoticeBindingExpired, "validity ended 2025-08-29", key(4, "expired"), expiry),
+		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:"+until.String(), until.End().Add(-7*day)),
+		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:"+extended.String(), expiry.Add(-7*day)),
+		notice(domain.NoticeBindingExpired, "validity ended "+extended.String(), key(4, "expired"), expiry),
 	)
 	h.requireLog(
 		"transition "+key(1, "submitted"),
 		"transition "+key(2, "approved"),
 		"notice binding_approved "+key(2, "approved"),
-		"notice binding_expiring "+bindingID+":reminder:2025-06-30",
+		"notice binding_expiring "+bindingID+":reminder:"+until.String(),
 		"terms "+key(3, "terms_changed"),
-		"notice binding_expiring "+bindingID+":reminder:2025-08-29",
+		"notice binding_expiring "+bindingID+":reminder:"+extended.String(),
 		"transition "+key(4, "expired"),
 		"notice binding_expired "+key(4, "expired"),
 	)
@@ -676,8 +680,8 @@ func TestBinding_ExtensionRearmsTheExpiry(t *testing.T) {
 
 func TestBinding_ShorteningRearmsAnEarlierExpiry(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.December, 31)
-	shorter := domain.NewDate(2025, time.April, 30)
+	until := day0.AddDays(305)
+	shorter := day0.AddDays(60)
 	h.approvedBy()
 	h.at(10*day, func() { h.changeTerms(validUntil(shorter)) })
 	h.run(input(validUntil(until)))
@@ -687,12 +691,12 @@ func TestBinding_ShorteningRearmsAnEarlierExpiry(t *testing.T) {
 	h.requireTransitions(
 		submitted(1, t0.Add(2*time.Hour)),
 		approved(2, t0.Add(day)),
-		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-04-30", expiry),
+		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+shorter.String(), expiry),
 	)
 	h.requireNotices(
 		notice(domain.NoticeBindingApproved, "proof checked", key(2, "approved"), t0.Add(day)),
-		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:2025-04-30", expiry.Add(-7*day)),
-		notice(domain.NoticeBindingExpired, "validity ended 2025-04-30", key(4, "expired"), expiry),
+		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:"+shorter.String(), expiry.Add(-7*day)),
+		notice(domain.NoticeBindingExpired, "validity ended "+shorter.String(), key(4, "expired"), expiry),
 	)
 	requireAt(t, expiry, h.env.Now())
 }
@@ -710,25 +714,25 @@ func imported(until domain.Date, expiresAt time.Time) BindingInput {
 
 func TestBinding_ImportedStateExpiresAtItsInstant(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.December, 31)
+	until := day0.AddDays(305)
 	expiresAt := t0.Add(2 * time.Hour)
 	h.run(imported(until, expiresAt))
 	h.requireCompleted()
 
-	h.requireTransitions(transition(6, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-12-31", expiresAt))
-	h.requireNotices(notice(domain.NoticeBindingExpired, "validity ended 2025-12-31", key(6, "expired"), expiresAt))
+	h.requireTransitions(transition(6, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+until.String(), expiresAt))
+	h.requireNotices(notice(domain.NoticeBindingExpired, "validity ended "+until.String(), key(6, "expired"), expiresAt))
 	requireAt(t, expiresAt, h.env.Now())
 }
 
 func TestBinding_ChangeOfTermsReplacesAnImportedExpiry(t *testing.T) {
 	h := newHarness(t)
-	shorter := domain.NewDate(2025, time.April, 30)
+	shorter := day0.AddDays(60)
 	h.at(time.Hour, func() { h.changeTerms(validUntil(shorter)) })
-	h.run(imported(domain.NewDate(2025, time.December, 31), t0.Add(2*time.Hour)))
+	h.run(imported(day0.AddDays(305), t0.Add(2*time.Hour)))
 	h.requireCompleted()
 
 	expiry := shorter.End()
-	h.requireTransitions(transition(7, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-04-30", expiry))
+	h.requireTransitions(transition(7, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+shorter.String(), expiry))
 	requireAt(t, expiry, h.env.Now())
 }
 
@@ -755,12 +759,13 @@ func TestBinding_ChangeTermsToAPastDateIsRefused(t *testing.T) {
 	h.mu.Lock()
 	require.Len(t, h.termsChanges, 1, "the refused change must not be recorded")
 	h.mu.Unlock()
-	// 2025-03-11 ends at midnight Beijing time.
+	// The day of the change (day0+10) ends at midnight Beijing time.
+	changedOn := day0.AddDays(10)
 	h.requireTransitions(
 		submitted(1, t0.Add(2*time.Hour)),
 		approved(2, t0.Add(day)),
-		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-03-11",
-			time.Date(2025, time.March, 12, 0, 0, 0, 0, domain.Beijing)),
+		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+changedOn.String(),
+			midnightAfter(changedOn)),
 	)
 }
 
@@ -781,7 +786,7 @@ func TestBinding_ChangeTermsOnAnEndedBindingIsRefused(t *testing.T) {
 	h.at(day+500*time.Millisecond, func() {
 		require.False(t, h.env.IsWorkflowCompleted())
 		require.Equal(t, domain.BindingRejected, h.state().Status)
-		change = h.changeTerms(validUntil(domain.NewDate(2025, time.December, 31)))
+		change = h.changeTerms(validUntil(day0.AddDays(305)))
 		unbind = h.unbind("")
 	})
 	h.run(input(domain.Terms{}))
@@ -841,7 +846,7 @@ func TestBinding_UnbindWhileActiveEndsAtOnce(t *testing.T) {
 	var unbind *updateOutcome
 	h.approvedBy()
 	h.at(10*day, func() { unbind = h.unbind("moved abroad") })
-	h.run(input(validUntil(domain.NewDate(2026, time.March, 1))))
+	h.run(input(validUntil(day0.AddDays(365))))
 	h.requireCompleted()
 
 	requireSucceeded(t, unbind)
@@ -1043,12 +1048,16 @@ func TestBinding_ResubmitAfterRequestNeedsANewDocument(t *testing.T) {
 
 // --- continue-as-new ------------------------------------------------------
 
-// continuedAt is when the first run of the continue-as-new tests is asked
-// to continue as new: after a round of "more documents", the approval, a
-// change of the limit and the reminder for 2025-06-30.
-var continuedAt = time.Date(2025, time.June, 26, 9, 0, 0, 0, domain.Beijing)
+// carriedUntil is the last valid day of the binding in the continue-as-new
+// tests, and continuedAt is when their first run is asked to continue as
+// new (09:00, four days before): after a round of "more documents", the
+// approval, a change of the limit and the reminder for carriedUntil.
+var (
+	carriedUntil = day0.AddDays(121)
+	continuedAt  = carriedUntil.AddDays(-4).Start().Add(9 * time.Hour)
+)
 
-// runUntilContinueAsNew runs a binding valid until 2025-06-30 until the
+// runUntilContinueAsNew runs a binding valid until carriedUntil until the
 // server suggests continuing as new, and returns the next run's input.
 func runUntilContinueAsNew(t *testing.T) (*harness, BindingInput) {
 	h := newHarness(t)
@@ -1060,13 +1069,13 @@ func runUntilContinueAsNew(t *testing.T) (*harness, BindingInput) {
 	h.at(2*day+time.Hour, func() { h.submit() })
 	h.at(3*day, func() { h.review(domain.DecisionApprove, "proof checked") })
 	h.at(5*day, func() {
-		h.changeTerms(domain.Terms{AnnualLimit: &limit, ValidUntil: domain.NewDate(2025, time.June, 30)})
+		h.changeTerms(domain.Terms{AnnualLimit: &limit, ValidUntil: carriedUntil})
 	})
 	h.at(continuedAt.Sub(t0), func() {
 		h.env.SetContinueAsNewSuggested(true)
 		h.env.SignalWorkflow("wake", nil) // the suggestion comes with a workflow task
 	})
-	h.env.ExecuteWorkflow(BindingLifecycle, input(validUntil(domain.NewDate(2025, time.June, 30))))
+	h.env.ExecuteWorkflow(BindingLifecycle, input(validUntil(carriedUntil)))
 	require.True(t, h.env.IsWorkflowCompleted())
 	require.Equal(t, h.scheduled, h.ran)
 
@@ -1090,9 +1099,9 @@ func TestBinding_ContinueAsNewCarriesTheState(t *testing.T) {
 	require.Equal(t, domain.BindingActive, st.Status)
 	require.Equal(t, []string{"doc-1", "doc-2"}, st.DocumentIDs)
 	require.Equal(t, 1, st.DocumentsAtRequest)
-	require.Equal(t, domain.NewDate(2025, time.June, 30), st.Terms.ValidUntil)
+	require.Equal(t, carriedUntil, st.Terms.ValidUntil)
 	require.Equal(t, "800.00", st.Terms.AnnualLimit.String())
-	require.Equal(t, domain.NewDate(2025, time.June, 30), st.ReminderSentFor)
+	require.Equal(t, carriedUntil, st.ReminderSentFor)
 	require.Equal(t, 5, st.EventSeq)
 	h.requireLog(
 		"transition "+key(1, "submitted"),
@@ -1102,7 +1111,7 @@ func TestBinding_ContinueAsNewCarriesTheState(t *testing.T) {
 		"transition "+key(4, "approved"),
 		"notice binding_approved "+key(4, "approved"),
 		"terms "+key(5, "terms_changed"),
-		"notice binding_expiring "+bindingID+":reminder:2025-06-30",
+		"notice binding_expiring "+bindingID+":reminder:"+carriedUntil.String(),
 	)
 }
 
@@ -1120,10 +1129,10 @@ func TestBinding_ContinuedRunResumesFromTheCarriedState(t *testing.T) {
 	h.run(next)
 	h.requireCompleted()
 
-	expiry := domain.NewDate(2025, time.June, 30).End()
+	expiry := midnightAfter(carriedUntil)
 	// No second reminder; event keys go on from the carried sequence.
-	h.requireTransitions(transition(6, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-06-30", expiry))
-	h.requireNotices(notice(domain.NoticeBindingExpired, "validity ended 2025-06-30", key(6, "expired"), expiry))
+	h.requireTransitions(transition(6, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+carriedUntil.String(), expiry))
+	h.requireNotices(notice(domain.NoticeBindingExpired, "validity ended "+carriedUntil.String(), key(6, "expired"), expiry))
 	h.mu.Lock()
 	require.Equal(t, []string{"active", "expired"}, h.statuses)
 	h.mu.Unlock()

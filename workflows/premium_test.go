@@ -18,7 +18,7 @@ import (
 const paymentID = "3b9c1f0e-6a2d-4e57-8f1c-5d7a9e2b4c01"
 
 var premiumIn = PremiumInput{
-	PaymentID: paymentID, Holder: holder1, Beneficiary: patient, BindingID: "b1", Year: 2027, Amount: amt("400.00"),
+	PaymentID: paymentID, Holder: holder1, Beneficiary: patient, BindingID: "b1", Year: s0.Year() + 1, Amount: amt("400.00"),
 }
 
 // premiumHarness runs a PremiumPayment in the SDK's test environment with
@@ -165,7 +165,7 @@ func TestPremiumPayment_DebitsPostsAndCompletes(t *testing.T) {
 	h.requireLog("DebitPremium", "PostPremium", "FinishPremiumPayment completed")
 	h.requireOutcome(domain.PremiumCompleted, "", s0)
 	h.requireRefs()
-	require.Equal(t, []activities.PremiumPosting{{PaymentID: paymentID, Beneficiary: patient, Year: 2027, Amount: amt("400.00")}}, h.postings)
+	require.Equal(t, []activities.PremiumPosting{{PaymentID: paymentID, Beneficiary: patient, Year: premiumIn.Year, Amount: amt("400.00")}}, h.postings)
 }
 
 func TestPremiumPayment_PostingFailingForGood_CancelsRefundsAndEndsReversed(t *testing.T) {

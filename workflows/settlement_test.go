@@ -18,12 +18,13 @@ import (
 	"gongji/domain"
 )
 
-// The settlement starts at s0 (09:30 Beijing time) for a visit that day.
-// s0 lies in the future on purpose: the SDK's test environment computes a
-// retried local activity's deadline on the workflow clock but checks it
-// against the wall clock, so a workflow clock in the past would time out
-// every retry at once.
-var s0 = time.Date(2035, time.March, 5, 9, 30, 0, 0, domain.Beijing)
+// The settlement starts at s0 (09:30 Beijing time on the run's day, see
+// testDay) for a visit that day. s0 must not lie a year or more before the
+// wall clock: the SDK's test environment bounds a retried local activity's
+// attempt by its schedule-to-close deadline (a year, see withLocalOptions)
+// counted on the workflow clock but checked against the wall clock, so
+// every retry would time out at once.
+var s0 = onTestDay(9, 30)
 
 const (
 	sid          = "7d1c5a4e-0b7f-4a57-9c1e-2f9a3d5b6c01"

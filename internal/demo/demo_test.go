@@ -9,6 +9,7 @@ import (
 	"gongji/db/dbtest"
 	"gongji/domain"
 	"gongji/internal/demo"
+	"gongji/internal/testclock"
 )
 
 var testURL string
@@ -63,7 +64,7 @@ func TestSeed_LoadsAFamilyThatPassesTheRulesAndCanRunAgain(t *testing.T) {
 			t.Errorf("demo beneficiary %s is not eligible: %v", b, err)
 		}
 	}
-	if !demo.Child.IsMinorOn(domain.NewDate(2026, 11, 24)) {
+	if !demo.Child.IsMinorOn(domain.DateOf(testclock.Now())) {
 		t.Error("the demo child is not a minor")
 	}
 	resident := party(t, s, demo.Resident)

@@ -6,12 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"gongji/db"
 	"gongji/db/dbtest"
 	"gongji/domain"
 	"gongji/internal/invariants"
+	"gongji/internal/testclock"
 )
 
 var testURL string
@@ -44,7 +44,7 @@ func check(t *testing.T, store *db.Store, opts invariants.Options) invariants.Re
 func TestCheck_FindsEachFaultAndOnlyIt(t *testing.T) {
 	ctx := context.Background()
 	store := db.NewStore(dbtest.Open(t, testURL))
-	today := domain.DateOf(time.Now().In(domain.Beijing))
+	today := domain.DateOf(testclock.Now())
 	holder := domain.ComposeIDNumber("652701", domain.NewDate(1985, 3, 12), 11)
 	if _, err := store.UpsertPerson(ctx, domain.Person{IDNumber: holder, Name: "张伟"}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,10 @@
 package testclock
 
 import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,5 +40,22 @@ func TestNow_IsOneInstantPerRun(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	if second := Now(); !second.Equal(first) {
 		t.Fatalf("Now moved from %s to %s within one run", first, second)
+	}
+}
+
+// A malformed setting fails the run that reads the clock, loudly, rather
+// than letting a guard run pass on the real clock. The run is this test
+// binary again, with the setting.
+func TestNow_MalformedSettingFailsTheRun(t *testing.T) {
+	if os.Getenv("TESTCLOCK_MALFORMED_CHILD") == "1" {
+		Now()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNow_MalformedSettingFailsTheRun$")
+	cmd.Env = append(os.Environ(), "TESTCLOCK_MALFORMED_CHILD=1", Env+"=+400")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(string(out), `GONGJI_TEST_CLOCK="+400": want +Nd, -Nd or yearend`) {
+		t.Fatalf("a run with %s=+400 ended with %v and said:\n%s", Env, err, out)
 	}
 }
