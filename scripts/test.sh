@@ -96,7 +96,9 @@ guard_runs=0
 guard_failed=()
 if [[ -n $guard_settings ]]; then
 	if listing=$(go list -f '{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./...); then
-		mapfile -t guard_pkgs < <(awk '/ gongji\/internal\/testclock( |$)/ {print $1}' <<<"$listing")
+		# Not chaos: its run drives gongji processes on the real clock, so a
+		# shifted test clock would only repeat the same minute-long run.
+		mapfile -t guard_pkgs < <(awk '/ gongji\/internal\/testclock( |$)/ && $1 != "gongji/chaos" {print $1}' <<<"$listing")
 	fi
 	if ((${#guard_pkgs[@]} == 0)); then
 		say "clock guard: found no package whose tests read gongji/internal/testclock"
