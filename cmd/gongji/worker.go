@@ -51,9 +51,13 @@ func runWorkerUntil(ctx context.Context, cfg config.Config, log *slog.Logger, st
 		dispatching.Wait()
 	}()
 	if cfg.WebhookURL != "" {
+		key, err := cfg.WebhookKey()
+		if err != nil {
+			return err
+		}
 		store = store.WithWebhookOutbox()
 		d := webhook.New(store, webhook.Config{
-			URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret), MaxAttempts: cfg.WebhookMaxAttempts,
+			URL: cfg.WebhookURL, Key: key, MaxAttempts: cfg.WebhookMaxAttempts,
 			Backoff: cfg.WebhookBackoff, MaxBackoff: cfg.WebhookMaxBackoff, Timeout: cfg.WebhookTimeout,
 			Logger: log.With("component", "webhook"),
 		})
