@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -19,7 +20,7 @@ func runWorker(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.RequireWebhookSecret(); err != nil {
+	if err := errors.Join(cfg.RequireWebhookSecret(), cfg.RefuseKnownSecrets()); err != nil {
 		return err
 	}
 	return withServices(ctx, cfg, log, func(store *db.Store, tc client.Client) error {
