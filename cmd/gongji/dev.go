@@ -33,7 +33,7 @@ func runDev(ctx context.Context, _ []string) error {
 		if cfg.JWTSecret, err = randomSecret(); err != nil {
 			return err
 		}
-		log.Info("GONGJI_JWT_SECRET is not set: this run signs its tokens with a random secret")
+		log.Info("GONGJI_JWT_SECRET is not set: this run signs its tokens with a random secret, which `gongji token` does not know (make run keeps one in .data/jwt-secret)")
 	}
 	if err := cfg.RequireJWTSecret(); err != nil {
 		return err
