@@ -23,13 +23,21 @@ const maxIdempotentBody = 11 << 20
 
 var idempotencyKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
+// replayedHeaders are the response headers stored with an idempotent
+// answer and sent again with its replay: they belong to the answer (where
+// the accepted resource is, what the body is), unlike per-request ones
+// such as X-Request-Id.
+var replayedHeaders = []string{"Location", "Content-Type", "Content-Language"}
+
 // idempotent honours Idempotency-Key on POST: the first request with a key
 // runs and its response is stored; the same key and body again get that
 // response; the same key with another body is 409 IDEMPOTENCY_KEY_REUSED,
 // and while the first is in flight 409 IDEMPOTENCY_IN_PROGRESS (a claim in
 // flight for longer than db.IdempotencyClaimStaleAfter is taken over; the
-// claim's token then lets only the taker store its answer). A response of
-// 500 or more is not stored, so the request can be retried.
+// claim's token then lets only the taker store its answer). A replay has
+// the first answer's status, body and replayedHeaders, and
+// Idempotent-Replayed: true. A response of 500 or more is not stored, so
+// the request can be retried.
 func idempotent(store *db.Store) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader(idempotencyHeader)
@@ -79,7 +87,7 @@ func idempotent(store *db.Store) gin.HandlerFunc {
 				}
 				return
 			}
-			stored, err := store.CompleteIdempotencyKey(done, k, token, w.Status(), w.body.Bytes(), w.Header().Get("Content-Type"))
+			stored, err := store.CompleteIdempotencyKey(done, k, token, w.Status(), headersToReplay(w.Header()), w.body.Bytes())
 			switch {
 			case err != nil:
 				logger(c).Error("store idempotent response", "error", err)
@@ -101,10 +109,25 @@ func replay(c *gin.Context, rec db.IdempotencyRecord, hash string) {
 	case !rec.Completed:
 		abortWithError(c, domain.Errorf(domain.CodeIdempotencyInProgress, "a request with this Idempotency-Key is still in flight"))
 	default:
+		for name, values := range headersToReplay(rec.Header) {
+			c.Writer.Header()[name] = values
+		}
 		c.Header("Idempotent-Replayed", "true")
-		c.Data(rec.StatusCode, rec.ContentType, rec.Body)
+		c.Data(rec.StatusCode, rec.Header.Get("Content-Type"), rec.Body)
 		c.Abort()
 	}
+}
+
+// headersToReplay is the part of a response's headers that is stored
+// with it: replayedHeaders, those that are set.
+func headersToReplay(h http.Header) http.Header {
+	out := http.Header{}
+	for _, name := range replayedHeaders {
+		if values := h.Values(name); len(values) > 0 {
+			out[name] = values
+		}
+	}
+	return out
 }
 
 func requestHash(contentType string, body []byte) string {

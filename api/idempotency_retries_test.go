@@ -87,13 +87,18 @@ func keyedAnswers(t *testing.T, answers []response, ok ...int) response {
 	return ran[0]
 }
 
-// expectReplay fails unless res is first replayed: the same status and
-// bytes, marked Idempotent-Replayed.
+// expectReplay fails unless res is first replayed: the same status, bytes
+// and replayedHeaders, marked Idempotent-Replayed.
 func expectReplay(t *testing.T, res, first response) {
 	t.Helper()
 	if res.header.Get("Idempotent-Replayed") != "true" || res.status != first.status || !bytes.Equal(res.body, first.body) {
 		t.Fatalf("not a replay of %d %s: %d %s (Idempotent-Replayed %q)", first.status, first.body, res.status, res.body,
 			res.header.Get("Idempotent-Replayed"))
+	}
+	for _, name := range replayedHeaders {
+		if got, want := res.header.Values(name), first.header.Values(name); !slices.Equal(got, want) {
+			t.Fatalf("replay of %d %s has %s %q, want %q", first.status, first.body, name, got, want)
+		}
 	}
 }
 

@@ -228,3 +228,63 @@ func TestIdempotencyKey_StaleClaimTakenOver_FirstHoldersLateAnswerIsNotStored(t 
 		t.Fatalf("a later request got %s (replayed %q), want the taker's stored answer", replayed.Body, replayed.Header().Get("Idempotent-Replayed"))
 	}
 }
+
+// A settlement answered 202 while its top-up is due says where to follow
+// it (Location); the same request again with its Idempotency-Key is that
+// answer replayed, Location included.
+func TestIdempotencyKey_ReplayedSettlement202_KeepsLocation(t *testing.T) {
+	a := newSettleAPI(t, settleTopupTimeout)
+	f, _ := a.boundFamily("1000.00", map[string]any{"annual_limit": "50.00"})
+	inst := a.hospital()
+	post := request{method: "POST", path: "/v1/settlements", token: inst.token,
+		body:    visit(newVisitNo(), f.beneficiary, true, cashTopup(), billItem("D001", "drug", "300.00")),
+		headers: map[string]string{idempotencyHeader: "settle-202-" + string(newID())}}
+
+	first := a.do(post)
+	first.expect(t, 202, "")
+	s := decodeSettlement(t, first)
+	if got := first.header.Get("Location"); got != "/v1/settlements/"+s.ID {
+		t.Fatalf("the first answer's Location is %q, want /v1/settlements/%s", got, s.ID)
+	}
+	replayed := a.do(post)
+	expectReplay(t, replayed, first)
+	if got := replayed.header.Get("Location"); got != first.header.Get("Location") {
+		t.Fatalf("the replayed 202 has Location %q, want %q", got, first.header.Get("Location"))
+	}
+	if got, want := replayed.header.Get("Content-Type"), first.header.Get("Content-Type"); got != want {
+		t.Fatalf("the replayed 202 has Content-Type %q, want %q", got, want)
+	}
+}
+
+// The replay carries the headers that belong to the answer, whatever the
+// route, and not the others.
+func TestIdempotencyKey_Replay_KeepsTheAnswersHeadersOnly(t *testing.T) {
+	a := newTestAPI(t)
+	r := idempotentOnly(t, a.store, func(c *gin.Context) {
+		c.Header("Location", "/v1/x/1")
+		c.Header("Content-Language", "zh")
+		c.Header("X-Per-Request", "first")
+		c.Data(201, "text/plain; charset=utf-8", []byte("made"))
+	})
+	key := "headers-" + string(newID())
+	post := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/x", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(idempotencyHeader, key)
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec
+	}
+	post()
+	replayed := post()
+	h := replayed.Header()
+	if replayed.Code != 201 || replayed.Body.String() != "made" || h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d %q (Idempotent-Replayed %q)", replayed.Code, replayed.Body, h.Get("Idempotent-Replayed"))
+	}
+	want := map[string]string{"Location": "/v1/x/1", "Content-Language": "zh", "Content-Type": "text/plain; charset=utf-8", "X-Per-Request": ""}
+	for name, value := range want {
+		if got := h.Get(name); got != value {
+			t.Errorf("replayed %s is %q, want %q", name, got, value)
+		}
+	}
+}

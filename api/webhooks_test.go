@@ -69,15 +69,15 @@ func newHookReceiver(t *testing.T, fail func(n int) bool) *hookReceiver {
 	r := &hookReceiver{t: t, tries: map[string]int{}, fail: fail}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		if !webhook.Verify(hookSecret, body, req.Header.Get(webhook.HeaderSignature)) {
-			t.Errorf("a delivery whose signature does not verify: %s", body)
+		if err := webhook.Verify(hookSecret, req.Header, body); err != nil {
+			t.Errorf("a delivery whose signature does not verify: %s: %v", body, err)
 		}
 		var p db.WebhookPayload
 		if err := json.Unmarshal(body, &p); err != nil {
 			t.Errorf("body %s: %v", body, err)
 		}
 		id, _ := strconv.ParseInt(p.Notification.ID, 10, 64)
-		c := hookCall{delivery: req.Header.Get(webhook.HeaderDelivery), recipient: p.Notification.RecipientIDNumber, notice: id, kind: p.Notification.Kind}
+		c := hookCall{delivery: req.Header.Get(webhook.HeaderID), recipient: p.Notification.RecipientIDNumber, notice: id, kind: p.Notification.Kind}
 		r.mu.Lock()
 		r.tries[c.delivery]++
 		c.ok = !r.fail(r.tries[c.delivery])
@@ -116,7 +116,7 @@ func dispatch(t *testing.T, url string, maxAttempts int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	d := webhook.New(db.NewStore(dbtest.Open(t, testURL)), webhook.Config{
-		URL: url, Secret: hookSecret, MaxAttempts: maxAttempts, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+		URL: url, Key: hookSecret, MaxAttempts: maxAttempts, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 		Workers: 3, Poll: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 	})
 	go func() {

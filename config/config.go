@@ -2,9 +2,11 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -73,11 +75,38 @@ func (c Config) checkWebhook() error {
 	return nil
 }
 
+// webhookSecretPrefix marks a GONGJI_WEBHOOK_SECRET written as Standard
+// Webhooks write theirs: "whsec_" and the base64 of the key.
+const webhookSecretPrefix = "whsec_"
+
+// WebhookKey is the HMAC key of GONGJI_WEBHOOK_SECRET: the base64-decoded
+// rest of a "whsec_…" value (the Standard Webhooks form, which receivers'
+// libraries take as it is), else the value's bytes as they are (a
+// receiver's library then takes "whsec_" + base64 of the value).
+func (c Config) WebhookKey() ([]byte, error) {
+	encoded, ok := strings.CutPrefix(c.WebhookSecret, webhookSecretPrefix)
+	if !ok {
+		return []byte(c.WebhookSecret), nil
+	}
+	key, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return nil, fmt.Errorf("config: GONGJI_WEBHOOK_SECRET starts with %s but the rest is not standard base64", webhookSecretPrefix)
+	}
+	return key, nil
+}
+
 // RequireWebhookSecret fails when a webhook URL is set without a signing
-// secret of at least 16 characters; the worker, which delivers, needs one.
+// key of at least 16 bytes; the worker, which delivers, needs one.
 func (c Config) RequireWebhookSecret() error {
-	if c.WebhookURL != "" && len(c.WebhookSecret) < 16 {
-		return fmt.Errorf("config: GONGJI_WEBHOOK_URL is set, so GONGJI_WEBHOOK_SECRET must be set to at least 16 characters")
+	if c.WebhookURL == "" {
+		return nil
+	}
+	key, err := c.WebhookKey()
+	if err != nil {
+		return err
+	}
+	if len(key) < 16 {
+		return fmt.Errorf("config: GONGJI_WEBHOOK_URL is set, so GONGJI_WEBHOOK_SECRET must be set to a key of at least 16 bytes")
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +110,9 @@ func TestRequireWebhookSecret_OnlyWhenAURLIsSet(t *testing.T) {
 		{"URL without secret", Config{WebhookURL: "https://hooks.example/x"}, false},
 		{"URL with a short secret", Config{WebhookURL: "https://hooks.example/x", WebhookSecret: "short"}, false},
 		{"URL with a secret", Config{WebhookURL: "https://hooks.example/x", WebhookSecret: strings.Repeat("s", 16)}, true},
+		{"URL with a whsec_ secret", Config{WebhookURL: "https://hooks.example/x", WebhookSecret: "whsec_" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 16)))}, true},
+		{"URL with a short whsec_ key", Config{WebhookURL: "https://hooks.example/x", WebhookSecret: "whsec_" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 15)))}, false},
+		{"URL with a whsec_ secret not base64", Config{WebhookURL: "https://hooks.example/x", WebhookSecret: "whsec_" + strings.Repeat("!", 24)}, false},
 	}
 	for _, tt := range tests {
 		if err := tt.c.RequireWebhookSecret(); (err == nil) != tt.wantOK {
@@ -123,5 +128,21 @@ func TestLogValue_MasksAWebhookTokenInTheQuery(t *testing.T) {
 	out := buf.String()
 	if strings.Contains(out, "tok-in-query") || !strings.Contains(out, "hooks.example") || !strings.Contains(out, "GONGJI_WEBHOOK_MAX_ATTEMPTS") {
 		t.Fatalf("log: %s", out)
+	}
+}
+
+// GONGJI_WEBHOOK_SECRET in the Standard Webhooks form is the base64 of the
+// key (the libraries' shared test vector's secret here); any other value
+// is the key's bytes.
+func TestWebhookKey_DecodesTheWhsecForm(t *testing.T) {
+	tests := []struct{ secret, wantHex string }{
+		{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "31f290f6bf06298aab4f08d43c3f082cf648a362da2da4b0"},
+		{"a-raw-secret-of-some-length", hex.EncodeToString([]byte("a-raw-secret-of-some-length"))},
+	}
+	for _, tt := range tests {
+		key, err := Config{WebhookSecret: tt.secret}.WebhookKey()
+		if err != nil || hex.EncodeToString(key) != tt.wantHex {
+			t.Errorf("WebhookKey(%q) = %x, %v; want %s", tt.secret, key, err, tt.wantHex)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"net/http"
 	"time"
 )
 
@@ -23,8 +25,9 @@ type IdempotencyRecord struct {
 	RequestHash string
 	Completed   bool
 	StatusCode  int
-	Body        []byte
-	ContentType string
+	// Header holds the response headers that were stored with it.
+	Header http.Header
+	Body   []byte
 }
 
 // IdempotencyClaimStaleAfter is how long a claimed key may stay in flight:
@@ -58,16 +61,20 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, reque
 		return token, IdempotencyRecord{}, nil
 	}
 	const q = `
-		SELECT request_hash, completed_at IS NOT NULL, COALESCE(status_code, 0), COALESCE(response_body, ''), COALESCE(content_type, '')
+		SELECT request_hash, completed_at IS NOT NULL, COALESCE(status_code, 0), COALESCE(response_body, ''), response_headers
 		FROM idempotency_keys WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4`
 	var rec IdempotencyRecord
+	var header []byte
 	err = s.db.QueryRowContext(ctx, q, k.Caller, k.Method, k.Path, k.Key).
-		Scan(&rec.RequestHash, &rec.Completed, &rec.StatusCode, &rec.Body, &rec.ContentType)
+		Scan(&rec.RequestHash, &rec.Completed, &rec.StatusCode, &rec.Body, &header)
 	if err == sql.ErrNoRows {
 		// Released between our insert and select: let the caller try again.
 		return s.ClaimIdempotencyKey(ctx, k, requestHash)
 	}
-	return "", rec, err
+	if err != nil {
+		return "", IdempotencyRecord{}, err
+	}
+	return "", rec, json.Unmarshal(header, &rec.Header)
 }
 
 func newClaimToken() (string, error) {
@@ -79,14 +86,21 @@ func newClaimToken() (string, error) {
 }
 
 // CompleteIdempotencyKey stores the response given for a key claimed with
-// token. stored is false when the key is completed already (it keeps its
+// token: its status, the headers to replay with it, and its body. stored is false when the key is completed already (it keeps its
 // first response) or the claim was taken over (the response of the
 // request that took it over is the one kept).
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, k IdempotencyKey, token string, status int, body []byte, contentType string) (stored bool, err error) {
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, k IdempotencyKey, token string, status int, header http.Header, body []byte) (stored bool, err error) {
+	if header == nil {
+		header = http.Header{}
+	}
+	headerJSON, err := json.Marshal(header)
+	if err != nil {
+		return false, err
+	}
 	const q = `
-		UPDATE idempotency_keys SET status_code = $6, response_body = $7, content_type = $8, completed_at = now()
+		UPDATE idempotency_keys SET status_code = $6, response_body = $7, response_headers = $8, completed_at = now()
 		WHERE caller = $1 AND method = $2 AND path = $3 AND key = $4 AND claim_token = $5 AND completed_at IS NULL`
-	res, err := s.db.ExecContext(ctx, q, k.Caller, k.Method, k.Path, k.Key, token, status, body, contentType)
+	res, err := s.db.ExecContext(ctx, q, k.Caller, k.Method, k.Path, k.Key, token, status, body, string(headerJSON))
 	if err != nil {
 		return false, err
 	}

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -23,7 +24,8 @@ func TestIdempotencyKey_ClaimCompleteReplay(t *testing.T) {
 	}
 	complete(t, s, k, first, 201, `{"ok":true}`, true)
 	_, rec, err = s.ClaimIdempotencyKey(ctx, k, "h1")
-	if err != nil || !rec.Completed || rec.StatusCode != 201 || string(rec.Body) != `{"ok":true}` || rec.RequestHash != "h1" {
+	if err != nil || !rec.Completed || rec.StatusCode != 201 || string(rec.Body) != `{"ok":true}` || rec.RequestHash != "h1" ||
+		rec.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("replay: rec=%+v err=%v", rec, err)
 	}
 	other := k
@@ -53,7 +55,7 @@ func TestIdempotencyKey_ReleasedKeyCanBeClaimedAgain(t *testing.T) {
 // it was stored exactly when wantStored.
 func complete(t *testing.T, s *db.Store, k db.IdempotencyKey, token string, status int, body string, wantStored bool) {
 	t.Helper()
-	stored, err := s.CompleteIdempotencyKey(context.Background(), k, token, status, []byte(body), "application/json")
+	stored, err := s.CompleteIdempotencyKey(context.Background(), k, token, status, http.Header{"Content-Type": {"application/json"}}, []byte(body))
 	if err != nil || stored != wantStored {
 		t.Fatalf("complete %d %s: stored=%v err=%v, want stored=%v", status, body, stored, err, wantStored)
 	}

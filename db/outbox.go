@@ -63,7 +63,7 @@ type WebhookOutcome struct {
 // An error from deliver (e.g. the dispatcher is shutting down) rolls back:
 // the attempt is not counted. Delivery is at least once: if the process
 // dies after the receiver answered but before the commit, the message is
-// sent again, with the same X-Gongji-Delivery id.
+// sent again, with the same webhook-id.
 func (s *Store) DeliverNextWebhook(ctx context.Context, deliver func(OutboxMessage) (WebhookOutcome, error)) (found bool, err error) {
 	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
 		const claim = `

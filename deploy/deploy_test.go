@@ -1,10 +1,11 @@
 // Package deploy_test reads the deployment files as data — docker-compose.yml
 // and the Dockerfile at the module root, the Temporal dynamic config here —
-// and checks them against the code: the settings config reads, the dev
-// servers' dynamic config, the go.mod toolchain. Nothing here runs Docker.
+// and checks them against the code: the settings config reads, the secrets
+// that must be given, the dev servers' dynamic config, the go.mod toolchain. Nothing here runs Docker.
 package deploy_test
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -103,8 +104,30 @@ func TestComposeWiresTheServices(t *testing.T) {
 	}
 }
 
+// composeVar is one ${NAME}, ${NAME:-default} or ${NAME:?message}.
+var composeVar = regexp.MustCompile(`\$\{(\w+)(?::([-?])([^}]*))?\}`)
+
+// expand interpolates value as compose does with the environment env: a
+// default for an unset ${NAME:-default}, an error for an unset
+// ${NAME:?message}.
+func expand(value string, env map[string]string) (string, error) {
+	var err error
+	out := composeVar.ReplaceAllStringFunc(value, func(ref string) string {
+		m := composeVar.FindStringSubmatch(ref)
+		if v := env[m[1]]; v != "" {
+			return v
+		}
+		if m[2] == "?" {
+			err = errors.Join(err, fmt.Errorf("%s: %s", m[1], m[3]))
+		}
+		return m[3]
+	})
+	return out, err
+}
+
 // TestComposeSetsOnlyWhatConfigReads loads each gongji service's
-// environment, with ${VAR:-default} at its default, through config.Load.
+// environment through config.Load, with ${VAR:-default} at its default and
+// the secrets that have to be given set as an operator sets them: at random.
 func TestComposeSetsOnlyWhatConfigReads(t *testing.T) {
 	c := loadCompose(t)
 	params, err := env.GetFieldParams(&config.Config{})
@@ -112,25 +135,27 @@ func TestComposeSetsOnlyWhatConfigReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	pg := c.Services["postgres"].Environment
+	operator := map[string]string{"GONGJI_JWT_SECRET": rand.Text() + rand.Text()}
 	for _, name := range []string{"migrate", "worker", "api"} {
 		t.Run(name, func(t *testing.T) {
 			vars := c.Services[name].Environment
-			for key, value := range vars {
+			for key := range vars {
 				if !slices.ContainsFunc(params, func(p env.FieldParams) bool { return p.Key == key }) {
 					t.Errorf("sets %s, which config.Config does not read", key)
 				}
-				if strings.HasSuffix(key, "_SECRET") && !strings.HasPrefix(value, "${"+key) {
-					t.Errorf("hard-codes %s; take it from ${%s:-...}", key, key)
-				}
 			}
 			for _, p := range params {
-				t.Setenv(p.Key, os.Expand(vars[p.Key], func(v string) string { _, def, _ := strings.Cut(v, ":-"); return def }))
+				value, err := expand(vars[p.Key], operator)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Setenv(p.Key, value)
 				if _, set := vars[p.Key]; !set {
 					os.Unsetenv(p.Key) // t.Setenv restores it after the test
 				}
 			}
 			cfg, err := config.Load()
-			if err = errors.Join(err, cfg.RequireJWTSecret(), cfg.RequireWebhookSecret()); err != nil {
+			if err = errors.Join(err, cfg.RequireJWTSecret(), cfg.RequireWebhookSecret(), cfg.RefuseKnownSecrets()); err != nil {
 				t.Fatal(err)
 			}
 			db, err := url.Parse(cfg.DatabaseURL)
@@ -142,6 +167,30 @@ func TestComposeSetsOnlyWhatConfigReads(t *testing.T) {
 				t.Errorf("TEMPORAL_ADDRESS %q, GONGJI_HTTP_ADDR %q; want temporal:7233 and :8080 (published)", cfg.TemporalAddress, cfg.HTTPAddr)
 			}
 		})
+	}
+}
+
+// TestComposeShipsNoSecret checks that docker-compose.yml gives no secret a
+// value: the JWT secret must be set by whoever starts the stack (compose
+// refuses to start without it), and an optional secret defaults to empty.
+func TestComposeShipsNoSecret(t *testing.T) {
+	c := loadCompose(t)
+	for _, name := range []string{"migrate", "worker", "api"} {
+		for key, value := range c.Services[name].Environment {
+			if !strings.HasSuffix(key, "_SECRET") {
+				continue
+			}
+			required := strings.HasPrefix(value, "${"+key+":?") && strings.HasSuffix(value, "}")
+			switch {
+			case key == "GONGJI_JWT_SECRET" && !required:
+				t.Errorf("%s: GONGJI_JWT_SECRET is %q; it has to be given: ${GONGJI_JWT_SECRET:?…}", name, value)
+			case !required && value != "${"+key+":-}":
+				t.Errorf("%s: %s is %q; take it from ${%s:?…} (or ${%s:-} if it is optional)", name, key, value, key, key)
+			}
+		}
+		if _, err := expand(c.Services[name].Environment["GONGJI_JWT_SECRET"], nil); err == nil {
+			t.Errorf("%s starts without GONGJI_JWT_SECRET", name)
+		}
 	}
 }
 

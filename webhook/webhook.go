@@ -1,16 +1,14 @@
 // Package webhook delivers the notices queued in the webhook_outbox table
 // to the operator's webhook (GONGJI_WEBHOOK_URL): each message is POSTed as
-// JSON, its exact body signed with HMAC-SHA256, retried with exponential
-// backoff, parked after a number of failures, and sent oldest first per
-// recipient.
+// JSON, signed as Standard Webhooks (https://www.standardwebhooks.com) sign
+// it — HMAC-SHA256 over its id, the time of sending and the exact body —
+// retried with exponential backoff, parked after a number of failures, and
+// sent oldest first per recipient.
 package webhook
 
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -22,20 +20,30 @@ import (
 	"sync"
 	"time"
 
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
 	"gongji/db"
 )
 
-// Headers of a delivery.
+// Headers of a delivery: the three of Standard Webhooks, and the attempt.
 const (
-	// HeaderSignature carries "sha256=" and the lower-case hex HMAC-SHA256
-	// of the body under GONGJI_WEBHOOK_SECRET.
-	HeaderSignature = "X-Gongji-Signature"
-	// HeaderDelivery carries the outbox id: the same on every attempt of
-	// one message, so that a receiver can drop a message it has seen.
-	HeaderDelivery = "X-Gongji-Delivery"
+	// HeaderID carries the outbox id: the same on every attempt of one
+	// message, so that a receiver can drop a message it has seen.
+	HeaderID = standardwebhooks.HeaderWebhookID
+	// HeaderTimestamp carries the time of sending, in Unix seconds; it is
+	// signed, so a delivery captured and sent again later is refused.
+	HeaderTimestamp = standardwebhooks.HeaderWebhookTimestamp
+	// HeaderSignature carries "v1," and the base64 HMAC-SHA256 of
+	// "{id}.{timestamp}.{body}"; a receiver accepts a delivery when any of
+	// its space-separated signatures matches.
+	HeaderSignature = standardwebhooks.HeaderWebhookSignature
 	// HeaderAttempt is the attempt number, from 1 (informational).
 	HeaderAttempt = "X-Gongji-Attempt"
 )
+
+// Tolerance is how far from the receiver's clock Verify lets a delivery's
+// timestamp be: 5 minutes, the Standard Webhooks libraries' window.
+const Tolerance = 5 * time.Minute
 
 // Defaults of Config.
 const (
@@ -51,8 +59,9 @@ const (
 type Config struct {
 	// URL receives the POSTs.
 	URL string
-	// Secret signs each body.
-	Secret []byte
+	// Key is the HMAC key that signs each delivery (see
+	// config.Config.WebhookKey).
+	Key []byte
 	// MaxAttempts is how many failed attempts park a message.
 	MaxAttempts int
 	// Backoff is the wait after the first failure; it doubles after each
@@ -113,17 +122,27 @@ func New(store *db.Store, cfg Config) *Dispatcher {
 	return &Dispatcher{store: store, cfg: cfg.withDefaults()}
 }
 
-// Sign returns the X-Gongji-Signature value of body: "sha256=<hex>".
-func Sign(secret, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+// Sign returns the webhook-signature value of the message id sent at at
+// with body: "v1,<base64 HMAC-SHA256 of {id}.{unix seconds}.{body}>".
+func Sign(key []byte, id string, at time.Time, body []byte) (string, error) {
+	wh, err := standardwebhooks.NewWebhookRaw(key)
+	if err != nil {
+		return "", err
+	}
+	return wh.Sign(id, at, body)
 }
 
-// Verify reports whether signature is body's signature under secret, in
-// constant time; receivers can use it as it is.
-func Verify(secret, body []byte, signature string) bool {
-	return hmac.Equal([]byte(signature), []byte(Sign(secret, body)))
+// Verify is what a receiver does with a delivery: it needs the three
+// headers, a timestamp within Tolerance of its clock, and one of the
+// space-separated signatures equal (compared in constant time) to the
+// signature of the id, timestamp and exact body. Receivers can use it as
+// it is, or any Standard Webhooks library given the key.
+func Verify(key []byte, header http.Header, body []byte) error {
+	wh, err := standardwebhooks.NewWebhookRaw(key)
+	if err != nil {
+		return err
+	}
+	return wh.Verify(body, header)
 }
 
 // Backoff is the wait after the n-th failed attempt (n from 1): base,
@@ -205,10 +224,16 @@ func (d *Dispatcher) send(ctx context.Context, m db.OutboxMessage, attempt int) 
 	if err != nil {
 		return err
 	}
+	id, at := strconv.FormatInt(m.ID, 10), time.Now()
+	signature, err := Sign(d.cfg.Key, id, at, m.Payload)
+	if err != nil {
+		return err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "gongji-webhook/1")
-	req.Header.Set(HeaderSignature, Sign(d.cfg.Secret, m.Payload))
-	req.Header.Set(HeaderDelivery, strconv.FormatInt(m.ID, 10))
+	req.Header.Set(HeaderID, id)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(at.Unix(), 10))
+	req.Header.Set(HeaderSignature, signature)
 	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
 	res, err := d.cfg.Client.Do(req)
 	if err != nil {

@@ -3,7 +3,7 @@ package webhook_test
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -103,8 +103,8 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost || req.Header.Get("Content-Type") != "application/json" {
 		r.t.Errorf("%s with Content-Type %q", req.Method, req.Header.Get("Content-Type"))
 	}
-	if !webhook.Verify(secret, body, req.Header.Get(webhook.HeaderSignature)) {
-		r.t.Errorf("signature %q does not verify for %s", req.Header.Get(webhook.HeaderSignature), body)
+	if err := webhook.Verify(secret, req.Header, body); err != nil {
+		r.t.Errorf("signature %q at %s does not verify for %s: %v", req.Header.Get(webhook.HeaderSignature), req.Header.Get(webhook.HeaderTimestamp), body, err)
 	}
 	var p db.WebhookPayload
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -112,7 +112,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	id, _ := strconv.ParseInt(p.Notification.ID, 10, 64)
 	n, _ := strconv.Atoi(req.Header.Get(webhook.HeaderAttempt))
-	a := attempt{delivery: req.Header.Get(webhook.HeaderDelivery), attemptNo: n, recipient: p.Notification.RecipientIDNumber, notification: id, body: body}
+	a := attempt{delivery: req.Header.Get(webhook.HeaderID), attemptNo: n, recipient: p.Notification.RecipientIDNumber, notification: id, body: body}
 	r.mu.Lock()
 	r.seen[a.delivery]++
 	a.ok = !r.fail(a, r.seen[a.delivery])
@@ -139,7 +139,7 @@ func (r *receiver) of(recipient domain.IDNumber) []attempt {
 
 func fastConfig(url string) webhook.Config {
 	return webhook.Config{
-		URL: url, Secret: secret, MaxAttempts: 8, Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		URL: url, Key: secret, MaxAttempts: 8, Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 		Timeout: 5 * time.Second, Workers: 4, Poll: 5 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 	}
 }
@@ -192,36 +192,82 @@ func outbox(t *testing.T, s *db.Store, notificationID int64) db.OutboxMessage {
 	return m
 }
 
-func TestSign_IsHMACSHA256OfTheBody(t *testing.T) {
-	// RFC 4231 test case 2.
-	key := []byte("Jefe")
-	body := []byte("what do ya want for nothing?")
-	want := "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-	if got := webhook.Sign(key, body); got != want {
-		t.Fatalf("Sign = %s, want %s", got, want)
+// The test vector the Standard Webhooks libraries share (whsec_ key
+// MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, id, Unix timestamp, body).
+func TestSign_MatchesTheStandardWebhooksTestVector(t *testing.T) {
+	key, err := base64.StdEncoding.DecodeString("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	if err != nil {
+		t.Fatal(err)
 	}
+	got, err := webhook.Sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", time.Unix(1614265330, 0), []byte(`{"test": 2432232314}`))
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; err != nil || got != want {
+		t.Fatalf("Sign = %q, %v; want %q", got, err, want)
+	}
+}
+
+// signed is the headers of a delivery of body with id, signed at at.
+func signed(t *testing.T, key []byte, id string, at time.Time, body []byte) http.Header {
+	t.Helper()
+	sig, err := webhook.Sign(key, id, at, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	h.Set(webhook.HeaderID, id)
+	h.Set(webhook.HeaderTimestamp, strconv.FormatInt(at.Unix(), 10))
+	h.Set(webhook.HeaderSignature, sig)
+	return h
+}
+
+// Verify is the receiver's check: the signature of the id, the timestamp
+// and the exact body, a timestamp within Tolerance, any of several
+// space-separated signatures.
+func TestVerify_RefusesTamperedAndReplayedDeliveries(t *testing.T) {
+	body := []byte(`{"notification":{"id":"7"}}`)
+	now := time.Now()
 	tests := []struct {
-		name      string
-		key, body []byte
-		sig       string
-		ok        bool
+		name   string
+		header func() http.Header
+		body   []byte
+		ok     bool
 	}{
-		{"the signature", key, body, want, true},
-		{"another body", key, []byte("what do ya want for nothing!"), want, false},
-		{"another key", []byte("jefe"), body, want, false},
-		{"without the prefix", key, body, strings.TrimPrefix(want, "sha256="), false},
-		{"upper-case hex", key, body, "sha256=" + strings.ToUpper(strings.TrimPrefix(want, "sha256=")), false},
-		{"empty", key, body, "", false},
+		{"as signed", func() http.Header { return signed(t, secret, "42", now, body) }, body, true},
+		{"signed a minute ago", func() http.Header { return signed(t, secret, "42", now.Add(-time.Minute), body) }, body, true},
+		{"another signature before it", func() http.Header {
+			h := signed(t, secret, "42", now, body)
+			h.Set(webhook.HeaderSignature, "v1,bm90IHRoaXMgb25l "+h.Get(webhook.HeaderSignature))
+			return h
+		}, body, true},
+		{"a tampered body", func() http.Header { return signed(t, secret, "42", now, body) }, []byte(`{"notification":{"id":"8"}}`), false},
+		{"another key", func() http.Header { return signed(t, []byte("another-key-0123456789"), "42", now, body) }, body, false},
+		{"another id", func() http.Header {
+			h := signed(t, secret, "42", now, body)
+			h.Set(webhook.HeaderID, "43")
+			return h
+		}, body, false},
+		{"a timestamp moved on", func() http.Header {
+			h := signed(t, secret, "42", now.Add(-time.Minute), body)
+			h.Set(webhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+			return h
+		}, body, false},
+		{"replayed after the tolerance", func() http.Header {
+			return signed(t, secret, "42", now.Add(-webhook.Tolerance-time.Minute), body)
+		}, body, false},
+		{"from beyond the tolerance ahead", func() http.Header {
+			return signed(t, secret, "42", now.Add(webhook.Tolerance+time.Minute), body)
+		}, body, false},
+		{"no timestamp", func() http.Header {
+			h := signed(t, secret, "42", now, body)
+			h.Del(webhook.HeaderTimestamp)
+			return h
+		}, body, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := webhook.Verify(tt.key, tt.body, tt.sig); got != tt.ok {
-				t.Fatalf("Verify = %v, want %v", got, tt.ok)
+			if err := webhook.Verify(secret, tt.header(), tt.body); (err == nil) != tt.ok {
+				t.Fatalf("Verify = %v, want ok %v", err, tt.ok)
 			}
 		})
-	}
-	if _, err := hex.DecodeString(strings.TrimPrefix(webhook.Sign(secret, nil), "sha256=")); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -20,7 +20,7 @@ func runAPI(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.RequireJWTSecret(); err != nil {
+	if err := errors.Join(cfg.RequireJWTSecret(), cfg.RefuseKnownSecrets()); err != nil {
 		return err
 	}
 	return withServices(ctx, cfg, log, func(store *db.Store, tc client.Client) error {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -19,11 +21,19 @@ import (
 
 // runDev is `make run`'s process: it creates the database if needed,
 // migrates, seeds the demo data, and runs the worker and the API together
-// until interrupted.
+// until interrupted. Without GONGJI_JWT_SECRET it signs with a random
+// secret of its own; unlike api and worker, it accepts the secrets written
+// in the repository.
 func runDev(ctx context.Context, _ []string) error {
 	cfg, log, err := loadConfig("dev")
 	if err != nil {
 		return err
+	}
+	if cfg.JWTSecret == "" {
+		if cfg.JWTSecret, err = randomSecret(); err != nil {
+			return err
+		}
+		log.Info("GONGJI_JWT_SECRET is not set: this run signs its tokens with a random secret, which `gongji token` does not know (make run keeps one in .data/jwt-secret)")
 	}
 	if err := cfg.RequireJWTSecret(); err != nil {
 		return err
@@ -59,6 +69,15 @@ func runDev(ctx context.Context, _ []string) error {
 	g.Go(func() error { return serveAPI(gctx, cfg, log, store, tc) })
 	g.Go(func() error { return printWelcome(gctx, cfg) })
 	return g.Wait()
+}
+
+// randomSecret is 32 random bytes in hex.
+func randomSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // printWelcome tells the person at the terminal where to go and gives a

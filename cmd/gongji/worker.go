@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -19,7 +20,7 @@ func runWorker(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.RequireWebhookSecret(); err != nil {
+	if err := errors.Join(cfg.RequireWebhookSecret(), cfg.RefuseKnownSecrets()); err != nil {
 		return err
 	}
 	return withServices(ctx, cfg, log, func(store *db.Store, tc client.Client) error {
@@ -51,9 +52,13 @@ func runWorkerUntil(ctx context.Context, cfg config.Config, log *slog.Logger, st
 		dispatching.Wait()
 	}()
 	if cfg.WebhookURL != "" {
+		key, err := cfg.WebhookKey()
+		if err != nil {
+			return err
+		}
 		store = store.WithWebhookOutbox()
 		d := webhook.New(store, webhook.Config{
-			URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret), MaxAttempts: cfg.WebhookMaxAttempts,
+			URL: cfg.WebhookURL, Key: key, MaxAttempts: cfg.WebhookMaxAttempts,
 			Backoff: cfg.WebhookBackoff, MaxBackoff: cfg.WebhookMaxBackoff, Timeout: cfg.WebhookTimeout,
 			Logger: log.With("component", "webhook"),
 		})
