@@ -18,6 +18,7 @@ import (
 	"gongji/activities"
 	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // The binding requested at t0 (10:00 Beijing time on the run's day, see
@@ -313,7 +314,7 @@ func requireAt(t *testing.T, want, got time.Time) {
 func requireCode(t *testing.T, err error, code domain.Code) {
 	t.Helper()
 	require.Error(t, err)
-	de, ok := DomainError(err)
+	de, ok := temporalerr.ToDomain(err)
 	require.True(t, ok, "not a domain error: %v", err)
 	require.Equal(t, code, de.Code, "error: %v", err)
 }
@@ -493,7 +494,7 @@ func TestBinding_ReviewWhileAwaitingDocumentsIsRefused(t *testing.T) {
 	h.requireCompleted()
 
 	requireRejected(t, approve, domain.CodeBindingWrongState)
-	de, _ := DomainError(approve.err)
+	de, _ := temporalerr.ToDomain(approve.err)
 	require.Equal(t, map[string]any{"status": "awaiting_documents"}, de.Details)
 	h.requireTransitions(unbound(1, "", t0.Add(3*time.Hour)))
 	h.requireNotices()
@@ -821,7 +822,7 @@ func TestBinding_ChangeTermsPastTheValidityEndOnTheCallersClockIsRefused(t *test
 	h.requireCompleted()
 
 	requireRejected(t, revive, domain.CodeBindingWrongState)
-	de, _ := DomainError(revive.err)
+	de, _ := temporalerr.ToDomain(revive.err)
 	require.Equal(t, map[string]any{"status": "expired"}, de.Details)
 	requireSucceeded(t, lastDay)
 	h.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"gongji/activities"
 	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // premiumActivities names the premium payment activities.
@@ -42,7 +43,7 @@ func (p *premiumSaga) run(ctx workflow.Context) error {
 	if err == nil {
 		return p.finish(ctx, domain.PremiumCompleted, nil)
 	}
-	refusal, ok := DomainError(err)
+	refusal, ok := temporalerr.ToDomain(err)
 	if !ok {
 		refusal = domain.Errorf(domain.CodeInternal, "the premium payment could not be completed")
 		workflow.GetLogger(ctx).Error("premium payment failed", "error", err)
@@ -68,11 +69,11 @@ func (p *premiumSaga) pay(ctx workflow.Context) error {
 	})
 	posting := activities.PremiumPosting{PaymentID: p.in.PaymentID, Beneficiary: p.in.Beneficiary, Year: p.in.Year, Amount: p.in.Amount}
 	if err := workflow.ExecuteActivity(withPostOptions(ctx), premiumActivities.PostPremium, posting).Get(ctx, nil); err != nil {
-		if _, ok := DomainError(err); ok {
+		if _, ok := temporalerr.ToDomain(err); ok {
 			return err
 		}
 		workflow.GetLogger(ctx).Warn("the collection system did not book the premium", "attempts", premiumPostAttempts, "error", err)
-		return businessError(domain.Errorf(domain.CodeUnavailable,
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeUnavailable,
 			"the resident-insurance collection system did not book the premium after %d attempts", premiumPostAttempts))
 	}
 	return nil

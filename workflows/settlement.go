@@ -10,6 +10,7 @@ import (
 	"gongji/activities"
 	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // settlementActivities names the settlement activities.
@@ -64,7 +65,7 @@ func (s *settlementSaga) run(ctx workflow.Context) error {
 		}
 		return workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
 	}
-	refusal, ok := DomainError(err)
+	refusal, ok := temporalerr.ToDomain(err)
 	if !ok {
 		refusal = domain.Errorf(domain.CodeInternal, "the settlement could not be completed")
 		workflow.GetLogger(ctx).Error("settlement failed", "error", err)
@@ -187,7 +188,7 @@ func (s *settlementSaga) collectTopup(ctx workflow.Context, due domain.Amount) e
 			continue
 		}
 		s.windowClosed = true
-		return businessError(domain.Errorf(domain.CodeTopupTimeout, "the top-up of %s was not collected within %s", due, s.in.TopupTimeout))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupTimeout, "the top-up of %s was not collected within %s", due, s.in.TopupTimeout))
 	}
 	return nil
 }
@@ -195,11 +196,11 @@ func (s *settlementSaga) collectTopup(ctx workflow.Context, due domain.Amount) e
 func (s *settlementSaga) validateTopup(_ workflow.Context, req TopupRequest) error {
 	switch {
 	case s.paid || s.st.Status != domain.SettlementAwaitingTopup:
-		return businessError(domain.Errorf(domain.CodeSettlementWrongState, "the settlement is not waiting for a top-up"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeSettlementWrongState, "the settlement is not waiting for a top-up"))
 	case s.windowClosed:
-		return businessError(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
 	case !req.Amount.Equal(s.st.TopupDue.Decimal):
-		return businessError(domain.Errorf(domain.CodeTopupAmountMismatch, "the top-up must be exactly %s", s.st.TopupDue).
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupAmountMismatch, "the top-up must be exactly %s", s.st.TopupDue).
 			WithDetails(map[string]any{"expected": s.st.TopupDue.String()}))
 	}
 	return nil
@@ -209,7 +210,7 @@ func (s *settlementSaga) validateTopup(_ workflow.Context, req TopupRequest) err
 // block, it wins against a timeout that fires in the same workflow task.
 func (s *settlementSaga) topup(ctx workflow.Context, req TopupRequest) error {
 	if s.windowClosed {
-		return businessError(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
 	}
 	s.topupsInFlight++
 	defer func() { s.topupsInFlight-- }()
@@ -246,13 +247,13 @@ func (s *settlementSaga) chargeCard(ctx workflow.Context, token string) error {
 		}
 		return rerr
 	}
-	if de, ok := DomainError(err); ok && de.Code == domain.CodeCardDeclined {
+	if de, ok := temporalerr.ToDomain(err); ok && de.Code == domain.CodeCardDeclined {
 		return err
 	}
 	if rerr := workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.ReverseCharge, key).Get(ctx, nil); rerr != nil {
 		return rerr
 	}
-	return businessError(domain.Errorf(domain.CodeCardUnavailable, "the card gateway did not answer; the charge was reversed, try again or take cash"))
+	return temporalerr.FromDomain(domain.Errorf(domain.CodeCardUnavailable, "the card gateway did not answer; the charge was reversed, try again or take cash"))
 }
 
 // recordTopup books the top-up. A card top-up follows a charge already in

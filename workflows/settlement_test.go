@@ -16,6 +16,7 @@ import (
 	"gongji/activities"
 	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // The settlement starts at s0 (09:30 Beijing time on the run's day, see
@@ -361,7 +362,7 @@ func (h *sagaHarness) requireRefs(step string, bindings ...string) {
 
 func requireDetails(t *testing.T, err error, want map[string]any) {
 	t.Helper()
-	de, ok := DomainError(err)
+	de, ok := temporalerr.ToDomain(err)
 	require.True(t, ok, "not a domain error: %v", err)
 	require.Equal(t, want, de.Details)
 }
