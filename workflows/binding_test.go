@@ -810,7 +810,7 @@ func TestBinding_ChangeTermsOnAnEndedBindingIsRefused(t *testing.T) {
 // tells the holder.
 func TestBinding_ChangeTermsPastTheValidityEndOnTheCallersClockIsRefused(t *testing.T) {
 	h := newHarness(t)
-	until := domain.NewDate(2025, time.June, 30)
+	until := domain.DateOf(t0).AddDays(30)
 	expiry := until.End()
 	var revive, lastDay *updateOutcome
 	h.approvedBy()
@@ -831,12 +831,12 @@ func TestBinding_ChangeTermsPastTheValidityEndOnTheCallersClockIsRefused(t *test
 	h.requireTransitions(
 		submitted(1, t0.Add(2*time.Hour)),
 		approved(2, t0.Add(day)),
-		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended 2025-06-30", expiry),
+		transition(4, fromLive, domain.BindingExpired, "expired", "system", "validity ended "+until.String(), expiry),
 	)
 	h.requireNotices(
 		notice(domain.NoticeBindingApproved, "proof checked", key(2, "approved"), t0.Add(day)),
-		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:2025-06-30", expiry.Add(-7*day)),
-		notice(domain.NoticeBindingExpired, "validity ended 2025-06-30", key(4, "expired"), expiry),
+		notice(domain.NoticeBindingExpiring, "", bindingID+":reminder:"+until.String(), expiry.Add(-7*day)),
+		notice(domain.NoticeBindingExpired, "validity ended "+until.String(), key(4, "expired"), expiry),
 	)
 }
 
