@@ -7,7 +7,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/db"
 	"gongji/domain"
 	"gongji/internal/temporalerr"
 )
@@ -137,11 +136,11 @@ func (w *bindingWorkflow) checkTerms(ctx workflow.Context, req TermsRequest) err
 func (w *bindingWorkflow) changeTerms(ctx workflow.Context, req TermsRequest) error {
 	return w.locked(ctx, func() error { return w.checkTerms(ctx, req) }, func() error {
 		w.st.EventSeq++
-		c := db.TermsChange{
+		c := domain.TermsChange{
 			BindingID: w.in.BindingID, Terms: req.Terms, By: req.By.String(), At: instant(ctx, req.At),
 			EventKey: w.eventKey("terms_changed"),
 		}
-		if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordTerms, c).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityRecordTerms, c).Get(ctx, nil); err != nil {
 			return err
 		}
 		w.st.Terms = req.Terms
@@ -193,11 +192,11 @@ func (w *bindingWorkflow) consent(ctx workflow.Context, req ConsentRequest) erro
 	return w.locked(ctx, w.checkConsent, func() error {
 		answer := req.Decision.Consent()
 		w.st.EventSeq++
-		a := db.ConsentAnswer{
+		a := domain.ConsentAnswer{
 			BindingID: w.in.BindingID, Consent: answer, By: req.By.String(), At: instant(ctx, req.At),
 			EventKey: w.eventKey("consent_" + string(answer)),
 		}
-		if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordConsent, a).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityRecordConsent, a).Get(ctx, nil); err != nil {
 			return err
 		}
 		w.st.Consent = answer

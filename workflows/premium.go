@@ -6,14 +6,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
 	"gongji/internal/temporalerr"
 )
-
-// premiumActivities names the premium payment activities.
-var premiumActivities *activities.Premiums
 
 // PremiumPayment is the saga that pays a bound family member's resident
 // premium from the holder's shared account: debit the premium in full,
@@ -55,20 +50,20 @@ func (p *premiumSaga) run(ctx workflow.Context) error {
 
 // pay runs the forward steps.
 func (p *premiumSaga) pay(ctx workflow.Context) error {
-	ref := activities.PremiumRef{PaymentID: p.in.PaymentID}
+	ref := domain.PremiumRef{PaymentID: p.in.PaymentID}
 	p.push(func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(ctx, premiumActivities.RefundPremium, ref).Get(ctx, nil)
+		return workflow.ExecuteActivity(ctx, ActivityRefundPremium, ref).Get(ctx, nil)
 	})
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), premiumActivities.DebitPremium, ref).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityDebitPremium, ref).Get(ctx, nil); err != nil {
 		return err
 	}
 	p.st.Debited = true
 	// A booking whose answer was lost may have happened: cancel it too.
 	p.push(func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(ctx, premiumActivities.CancelPremiumPosting, ref).Get(ctx, nil)
+		return workflow.ExecuteActivity(ctx, ActivityCancelPremiumPosting, ref).Get(ctx, nil)
 	})
-	posting := activities.PremiumPosting{PaymentID: p.in.PaymentID, Beneficiary: p.in.Beneficiary, Year: p.in.Year, Amount: p.in.Amount}
-	if err := workflow.ExecuteActivity(withPostOptions(ctx), premiumActivities.PostPremium, posting).Get(ctx, nil); err != nil {
+	posting := domain.PremiumPosting{PaymentID: p.in.PaymentID, Beneficiary: p.in.Beneficiary, Year: p.in.Year, Amount: p.in.Amount}
+	if err := workflow.ExecuteActivity(withPostOptions(ctx), ActivityPostPremium, posting).Get(ctx, nil); err != nil {
 		if _, ok := temporalerr.ToDomain(err); ok {
 			return err
 		}
@@ -81,12 +76,12 @@ func (p *premiumSaga) pay(ctx workflow.Context) error {
 
 func (p *premiumSaga) finish(ctx workflow.Context, status domain.PremiumPaymentStatus, refusal *domain.Error) error {
 	p.st.Status = status
-	o := db.PremiumOutcome{ID: p.in.PaymentID, Status: status, At: workflow.Now(ctx)}
+	o := domain.PremiumOutcome{ID: p.in.PaymentID, Status: status, At: workflow.Now(ctx)}
 	if refusal != nil {
 		o.RefusalCode, o.RefusalMessage = string(refusal.Code), refusal.Message
 		p.st.RefusalCode, p.st.RefusalMessage = refusal.Code, refusal.Message
 	}
-	return workflow.ExecuteActivity(withActivityOptions(ctx), premiumActivities.FinishPremiumPayment, o).Get(ctx, nil)
+	return workflow.ExecuteActivity(withActivityOptions(ctx), ActivityFinishPremiumPayment, o).Get(ctx, nil)
 }
 
 // withPostOptions gives the collection system premiumPostAttempts
