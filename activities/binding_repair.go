@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"gongji/db"
+	"gongji/domain"
 )
 
 // NoWorkflowReason is what the history of a binding closed without its
@@ -30,20 +31,6 @@ type BindingRepair struct {
 	WorkflowID func(bindingID string) string
 }
 
-// RepairRequest says which live rows the repair looks at: those unchanged
-// for Idle at least (so that a binding whose workflow is being started
-// is left alone), BatchSize at a time.
-type RepairRequest struct {
-	Idle      time.Duration
-	BatchSize int
-}
-
-// RepairResult counts the live rows looked at and those closed.
-type RepairResult struct {
-	Checked int
-	Closed  int
-}
-
 // CloseOrphanBindings walks the idle live bindings in id order, a batch
 // at a time, asks Temporal about each one's workflow and closes the row
 // (terminated, "workflow not running" in its history, the holder told)
@@ -51,8 +38,8 @@ type RepairResult struct {
 // closed row is no longer live, and a repeated closure does nothing. It
 // heartbeats the last id of each batch, so a retried attempt goes on from
 // there.
-func (a *BindingRepair) CloseOrphanBindings(ctx context.Context, r RepairRequest) (RepairResult, error) {
-	var res RepairResult
+func (a *BindingRepair) CloseOrphanBindings(ctx context.Context, r domain.RepairRequest) (domain.RepairResult, error) {
+	var res domain.RepairResult
 	after := ""
 	if activity.HasHeartbeatDetails(ctx) {
 		_ = activity.GetHeartbeatDetails(ctx, &after)

@@ -18,34 +18,25 @@ type Bindings struct {
 
 // RecordTransition writes a status change and its history entry;
 // idempotent on the transition's event key.
-func (a *Bindings) RecordTransition(ctx context.Context, t db.Transition) error {
+func (a *Bindings) RecordTransition(ctx context.Context, t domain.BindingTransition) error {
 	return asActivityError(a.Store.TransitionBinding(ctx, t))
 }
 
 // RecordTerms writes a change of limit or validity; idempotent on the
 // change's event key.
-func (a *Bindings) RecordTerms(ctx context.Context, c db.TermsChange) error {
+func (a *Bindings) RecordTerms(ctx context.Context, c domain.TermsChange) error {
 	return asActivityError(a.Store.ChangeTerms(ctx, c))
 }
 
 // RecordConsent writes a beneficiary's answer (a decline ends the
 // binding); idempotent on the answer's event key.
-func (a *Bindings) RecordConsent(ctx context.Context, c db.ConsentAnswer) error {
+func (a *Bindings) RecordConsent(ctx context.Context, c domain.ConsentAnswer) error {
 	return asActivityError(a.Store.RecordConsent(ctx, c))
-}
-
-// BindingNotice asks for the holder to be told about a binding event.
-type BindingNotice struct {
-	BindingID string
-	Kind      domain.NoticeKind
-	Reason    string
-	// DedupKey makes the notice idempotent.
-	DedupKey string
 }
 
 // NotifyHolder tells the binding's holder about an event, once per dedup
 // key.
-func (a *Bindings) NotifyHolder(ctx context.Context, n BindingNotice) error {
+func (a *Bindings) NotifyHolder(ctx context.Context, n domain.BindingNotice) error {
 	b, err := a.Store.Binding(ctx, n.BindingID, 0)
 	if err != nil {
 		return asActivityError(err)

@@ -12,21 +12,19 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // asActivityError makes a domain refusal non-retryable, keeping its code
-// and details. A PostgreSQL data exception or integrity-constraint
-// violation is non-retryable too, as INTERNAL with a generic message (the
+// and details (temporalerr.FromDomain). A PostgreSQL data exception or
+// integrity-constraint violation is non-retryable too, as INTERNAL with a generic message (the
 // SQL text stays out of the workflow's history): retrying it forever would
 // keep the workflow, and the lock it may hold, waiting for ever. Other
 // errors (database down, timeouts) are left to be retried.
 func asActivityError(err error) error {
 	var de *domain.Error
 	if errors.As(err, &de) {
-		if de.Details != nil {
-			return temporal.NewNonRetryableApplicationError(de.Message, string(de.Code), nil, de.Details)
-		}
-		return temporal.NewNonRetryableApplicationError(de.Message, string(de.Code), nil)
+		return temporalerr.FromDomain(de)
 	}
 	// PostgreSQL error classes 22 and 23: the same value fails the same way
 	// on every retry.

@@ -27,13 +27,6 @@ func TestAsActivityError_DomainErrorIsNonRetryableWithCodeAndDetails(t *testing.
 	}
 }
 
-func TestAsActivityError_DomainErrorWithoutDetails(t *testing.T) {
-	appErr := requireApplicationError(t, asActivityError(domain.Errorf(domain.CodeBindingNotFound, "no such binding")))
-	if !appErr.NonRetryable() || appErr.Type() != string(domain.CodeBindingNotFound) || appErr.HasDetails() {
-		t.Fatalf("got %v (non-retryable %v, type %q, details %v)", appErr, appErr.NonRetryable(), appErr.Type(), appErr.HasDetails())
-	}
-}
-
 func TestAsActivityError_PostgresDataAndConstraintErrorsAreNonRetryable(t *testing.T) {
 	for _, code := range []string{
 		"22021", // character_not_in_repertoire: a NUL byte in text

@@ -16,45 +16,32 @@ type Premiums struct {
 	Collector external.PremiumCollector
 }
 
-// PremiumRef names a premium payment.
-type PremiumRef struct {
-	PaymentID string
-}
-
 // DebitPremium takes the premium from the holder's account in full, or
 // refuses (INSUFFICIENT_BALANCE, LIMIT_EXCEEDED, NO_ACTIVE_BINDING,
 // HOLDER_*); see db.Store.DebitPremium.
-func (a *Premiums) DebitPremium(ctx context.Context, r PremiumRef) error {
+func (a *Premiums) DebitPremium(ctx context.Context, r domain.PremiumRef) error {
 	_, err := a.Store.DebitPremium(ctx, r.PaymentID)
 	return asActivityError(err)
 }
 
 // RefundPremium gives the debit back; safe when nothing was taken.
-func (a *Premiums) RefundPremium(ctx context.Context, r PremiumRef) error {
+func (a *Premiums) RefundPremium(ctx context.Context, r domain.PremiumRef) error {
 	_, err := a.Store.RefundPremium(ctx, r.PaymentID)
 	return asActivityError(err)
 }
 
-// PremiumPosting is the premium to book with the collection system.
-type PremiumPosting struct {
-	PaymentID   string
-	Beneficiary domain.IDNumber
-	Year        int
-	Amount      domain.Amount
-}
-
 // PostPremium books the premium with the collection system.
-func (a *Premiums) PostPremium(ctx context.Context, p PremiumPosting) error {
+func (a *Premiums) PostPremium(ctx context.Context, p domain.PremiumPosting) error {
 	return asActivityError(a.Collector.Post(ctx, p.PaymentID, p.Beneficiary, p.Year, p.Amount))
 }
 
 // CancelPremiumPosting takes a booked premium back; safe when none was
 // booked.
-func (a *Premiums) CancelPremiumPosting(ctx context.Context, r PremiumRef) error {
+func (a *Premiums) CancelPremiumPosting(ctx context.Context, r domain.PremiumRef) error {
 	return asActivityError(a.Collector.Cancel(ctx, r.PaymentID))
 }
 
 // FinishPremiumPayment writes the payment's end.
-func (a *Premiums) FinishPremiumPayment(ctx context.Context, o db.PremiumOutcome) error {
+func (a *Premiums) FinishPremiumPayment(ctx context.Context, o domain.PremiumOutcome) error {
 	return asActivityError(a.Store.FinishPremiumPayment(ctx, o))
 }

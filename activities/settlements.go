@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"time"
 
 	"gongji/db"
 	"gongji/domain"
@@ -19,36 +18,14 @@ type Settlements struct {
 }
 
 // SettleFund books the fund's share under the patient's own insurance.
-func (a *Settlements) SettleFund(ctx context.Context, c db.FundClaim) (domain.Amount, error) {
+func (a *Settlements) SettleFund(ctx context.Context, c domain.FundClaim) (domain.Amount, error) {
 	amount, err := a.Fund.Settle(ctx, c)
 	return amount, asActivityError(err)
 }
 
-// StepRef names a settlement step and when the workflow decided it.
-type StepRef struct {
-	SettlementID string
-	BindingID    string
-	Key          string
-	At           time.Time
-}
-
 // CancelFund reverses the fund's share; safe when none was booked.
-func (a *Settlements) CancelFund(ctx context.Context, r StepRef) error {
+func (a *Settlements) CancelFund(ctx context.Context, r domain.SettlementStep) error {
 	return asActivityError(a.Fund.Cancel(ctx, r.SettlementID, r.At))
-}
-
-// PayersQuery asks for the bindings that may pay for a patient.
-type PayersQuery struct {
-	SettlementID string
-	Patient      domain.IDNumber
-	ServiceDate  domain.Date
-	At           time.Time
-}
-
-// Payer is a binding chosen to pay, in order.
-type Payer struct {
-	BindingID string
-	Holder    domain.IDNumber
 }
 
 // FindPayers lists the bindings that already paid for the settlement, then
@@ -57,12 +34,12 @@ type Payer struct {
 // arrears, insurance not normal), recording each skip as a step. Asked
 // again (a local activity whose answer was lost runs again) it still names
 // every binding that took money.
-func (a *Settlements) FindPayers(ctx context.Context, q PayersQuery) ([]Payer, error) {
+func (a *Settlements) FindPayers(ctx context.Context, q domain.PayersQuery) ([]domain.Payer, error) {
 	candidates, err := a.Store.PayersFor(ctx, q.SettlementID, q.Patient, q.ServiceDate)
 	if err != nil {
 		return nil, err
 	}
-	var out []Payer
+	var out []domain.Payer
 	for _, c := range candidates {
 		if reason := c.SkipReason(); reason != "" {
 			key := db.SkipStepKey(q.SettlementID, c.BindingID)
@@ -71,51 +48,36 @@ func (a *Settlements) FindPayers(ctx context.Context, q PayersQuery) ([]Payer, e
 			}
 			continue
 		}
-		out = append(out, Payer{BindingID: c.BindingID, Holder: c.Holder})
+		out = append(out, domain.Payer{BindingID: c.BindingID, Holder: c.Holder})
 	}
 	return out, nil
 }
 
 // DebitSharedAccount takes what one binding can pay; see
 // db.Store.DebitSharedAccount.
-func (a *Settlements) DebitSharedAccount(ctx context.Context, d db.Debit) (domain.Amount, error) {
+func (a *Settlements) DebitSharedAccount(ctx context.Context, d domain.SharedAccountDebit) (domain.Amount, error) {
 	amount, err := a.Store.DebitSharedAccount(ctx, d)
 	return amount, asActivityError(err)
 }
 
 // RefundSharedAccount gives back one binding's debit; safe when nothing
 // was taken.
-func (a *Settlements) RefundSharedAccount(ctx context.Context, r StepRef) error {
+func (a *Settlements) RefundSharedAccount(ctx context.Context, r domain.SettlementStep) error {
 	_, err := a.Store.RefundSharedAccount(ctx, r.SettlementID, r.BindingID, r.At)
 	return asActivityError(err)
-}
-
-// TopupDue marks the settlement as waiting for the counter.
-type TopupDue struct {
-	SettlementID string
-	Amount       domain.Amount
 }
 
 // AwaitTopup records that the settlement waits for a top-up and returns
 // zero, or returns the top-up an earlier run of the saga already booked;
 // see db.Store.AwaitTopup.
-func (a *Settlements) AwaitTopup(ctx context.Context, t TopupDue) (domain.Amount, error) {
+func (a *Settlements) AwaitTopup(ctx context.Context, t domain.TopupDue) (domain.Amount, error) {
 	booked, err := a.Store.AwaitTopup(ctx, t.SettlementID, t.Amount)
 	return booked, asActivityError(err)
 }
 
-// CardCharge asks the gateway to capture a top-up.
-type CardCharge struct {
-	SettlementID string
-	Key          string
-	Token        string
-	Amount       domain.Amount
-	At           time.Time
-}
-
 // ChargeCard captures a top-up from a bank card; a decline is recorded as
 // a step and is CARD_DECLINED, not retried.
-func (a *Settlements) ChargeCard(ctx context.Context, c CardCharge) error {
+func (a *Settlements) ChargeCard(ctx context.Context, c domain.CardCharge) error {
 	err := a.Cards.Charge(ctx, c.Key, c.Token, c.Amount)
 	if domain.ErrorCode(err) == domain.CodeCardDeclined {
 		if stepErr := a.Store.AddStep(ctx, c.SettlementID, c.Key, "topup", "declined", "bank_card", &c.Amount, c.At); stepErr != nil {
@@ -130,20 +92,14 @@ func (a *Settlements) ReverseCharge(ctx context.Context, key string) error {
 	return asActivityError(a.Cards.Reverse(ctx, key))
 }
 
-// TopupRecord is a top-up collected for a settlement.
-type TopupRecord struct {
-	Topup db.Topup
-	At    time.Time
-}
-
 // RecordTopup books the collected top-up once.
-func (a *Settlements) RecordTopup(ctx context.Context, r TopupRecord) error {
-	return asActivityError(a.Store.RecordTopup(ctx, r.Topup, r.At))
+func (a *Settlements) RecordTopup(ctx context.Context, r domain.TopupRecord) error {
+	return asActivityError(a.Store.RecordTopup(ctx, topupRow(r.Topup), r.At))
 }
 
 // RefundTopup pays the top-up back on cancellation: a card charge through
 // the gateway, cash at the counter (recorded). Safe when none was booked.
-func (a *Settlements) RefundTopup(ctx context.Context, r StepRef) error {
+func (a *Settlements) RefundTopup(ctx context.Context, r domain.SettlementStep) error {
 	t, ok, err := a.Store.TopupOf(ctx, r.SettlementID)
 	if err != nil || !ok || t.Refunded {
 		return err
@@ -158,18 +114,19 @@ func (a *Settlements) RefundTopup(ctx context.Context, r StepRef) error {
 
 // FinishSettlement writes the settlement's end: completed, failed or
 // reversed, with its amounts.
-func (a *Settlements) FinishSettlement(ctx context.Context, o db.SettlementOutcome) error {
+func (a *Settlements) FinishSettlement(ctx context.Context, o domain.SettlementOutcome) error {
 	return asActivityError(a.Store.FinishSettlement(ctx, o))
 }
 
-// CancelRecord marks a completed settlement cancelled.
-type CancelRecord struct {
-	SettlementID string
-	Reason       string
-	At           time.Time
+// MarkCancelled records the end of a cancellation.
+func (a *Settlements) MarkCancelled(ctx context.Context, c domain.CancelRecord) error {
+	return asActivityError(a.Store.MarkCancelled(ctx, c.SettlementID, c.Reason, c.At))
 }
 
-// MarkCancelled records the end of a cancellation.
-func (a *Settlements) MarkCancelled(ctx context.Context, c CancelRecord) error {
-	return asActivityError(a.Store.MarkCancelled(ctx, c.SettlementID, c.Reason, c.At))
+// topupRow is the store's row of a collected top-up.
+func topupRow(t domain.Topup) db.Topup {
+	return db.Topup{
+		SettlementID: t.SettlementID, Method: string(t.Method), Amount: t.Amount,
+		ReceiptNo: t.ReceiptNo, ChargeID: t.ChargeID, Refunded: t.Refunded,
+	}
 }

@@ -160,7 +160,7 @@ func (a *testAPI) endedWith(f family, bindingID, by, reason string) {
 
 // runRepair runs the BindingRepair workflow on the test worker over the
 // rows unchanged for half an hour and returns what it closed.
-func runRepair(t *testing.T) activities.RepairResult {
+func runRepair(t *testing.T) domain.RepairResult {
 	t.Helper()
 	ctx := context.Background()
 	run, err := testTemporal.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -169,7 +169,7 @@ func runRepair(t *testing.T) activities.RepairResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out activities.RepairResult
+	var out domain.RepairResult
 	if err := run.Get(ctx, &out); err != nil {
 		t.Fatalf("repair: %v", err)
 	}

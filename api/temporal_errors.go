@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 	"gongji/workflows"
 )
 
@@ -25,7 +26,7 @@ func fromTemporal(err error) error {
 	if err == nil {
 		return nil
 	}
-	if de, ok := workflows.DomainError(err); ok {
+	if de, ok := temporalerr.ToDomain(err); ok {
 		return de
 	}
 	var notFound *serviceerror.NotFound

@@ -154,17 +154,8 @@ func (s *Store) Binding(ctx context.Context, id string, year int) (domain.Bindin
 }
 
 // Transition is one status change of a binding, written by the workflow's
-// activities. EventKey makes it idempotent.
-type Transition struct {
-	BindingID string
-	From      []domain.BindingStatus
-	To        domain.BindingStatus
-	Event     string
-	By        string
-	Reason    string
-	At        time.Time
-	EventKey  string
-}
+// activity: the workflow's message as it is.
+type Transition = domain.BindingTransition
 
 // TransitionBinding moves a binding from one of t.From to t.To and records
 // the event. Repeating a transition with the same EventKey does nothing;
@@ -191,17 +182,9 @@ func (s *Store) TransitionBinding(ctx context.Context, t Transition) error {
 	})
 }
 
-// ConsentAnswer is a beneficiary's answer to a binding that waits for
-// their consent, written by the workflow's activity. EventKey makes it
-// idempotent.
-type ConsentAnswer struct {
-	BindingID string
-	// Consent is accepted or declined.
-	Consent  domain.Consent
-	By       string
-	At       time.Time
-	EventKey string
-}
+// ConsentAnswer is a beneficiary's answer, written by the workflow's
+// activity: the workflow's message as it is.
+type ConsentAnswer = domain.ConsentAnswer
 
 // RecordConsent writes a beneficiary's answer and its history entry
 // (consent_accepted or consent_declined). A decline ends the binding as
@@ -239,14 +222,9 @@ func (s *Store) RecordConsent(ctx context.Context, a ConsentAnswer) error {
 	})
 }
 
-// TermsChange is a holder's change of limit or validity.
-type TermsChange struct {
-	BindingID string
-	Terms     domain.Terms
-	By        string
-	At        time.Time
-	EventKey  string
-}
+// TermsChange is a holder's change of limit or validity: the workflow's
+// message as it is.
+type TermsChange = domain.TermsChange
 
 // ChangeTerms writes new terms to a live binding; idempotent on EventKey.
 // A limit below the usage of the year of c.At (Beijing time) is

@@ -35,16 +35,8 @@ func (s *Store) FundPolicies(ctx context.Context) ([]domain.FundPolicy, error) {
 }
 
 // FundClaim asks the built-in engine for the fund's share of a
-// settlement's medical amount.
-type FundClaim struct {
-	SettlementID string
-	Patient      domain.IDNumber
-	Insutype     domain.Insutype
-	MedicalType  domain.MedicalType
-	ServiceDate  domain.Date
-	Medical      domain.Amount
-	At           time.Time
-}
+// settlement's medical amount: the saga's message as it is.
+type FundClaim = domain.FundClaim
 
 // SettleFund computes and books the fund's share under the policy in force,
 // updating the patient's yearly usage under a row lock. It is idempotent on

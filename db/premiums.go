@@ -275,14 +275,9 @@ func (s *Store) premiumNoticeInTx(ctx context.Context, tx *sqlx.Tx, kind domain.
 	return err
 }
 
-// PremiumOutcome is how a premium payment ended.
-type PremiumOutcome struct {
-	ID             string
-	Status         domain.PremiumPaymentStatus
-	RefusalCode    string
-	RefusalMessage string
-	At             time.Time
-}
+// PremiumOutcome is how a premium payment ended: the saga's message as
+// it is.
+type PremiumOutcome = domain.PremiumOutcome
 
 // FinishPremiumPayment writes a processing payment's end, completed or
 // reversed with its refusal. It is idempotent: a payment that has ended

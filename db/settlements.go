@@ -163,18 +163,9 @@ func (s *Store) AwaitTopup(ctx context.Context, id string, due domain.Amount) (b
 	return booked, err
 }
 
-// SettlementOutcome is how a settlement ended.
-type SettlementOutcome struct {
-	ID               string
-	Status           domain.SettlementStatus
-	FundPay          domain.Amount
-	FamilyAccountPay domain.Amount
-	TopupPay         domain.Amount
-	TopupDue         domain.Amount
-	RefusalCode      string
-	RefusalMessage   string
-	At               time.Time
-}
+// SettlementOutcome is how a settlement ended: the saga's message as it
+// is.
+type SettlementOutcome = domain.SettlementOutcome
 
 // FinishSettlement writes the final amounts and status with a step. It is
 // idempotent; a completed settlement whose amounts do not add up to its

@@ -64,19 +64,9 @@ func (s *Store) PayersFor(ctx context.Context, settlementID string, patient doma
 	return out, nil
 }
 
-// Debit asks for a settlement's share from one binding's shared account.
-type Debit struct {
-	SettlementID string
-	BindingID    string
-	Patient      domain.IDNumber
-	Institution  domain.InstitutionCode
-	// Owed is what is still to pay; the debit takes at most this.
-	Owed     domain.Amount
-	Position int
-	At       time.Time
-	// Year is the calendar year of the service date, whose limit is used.
-	Year int
-}
+// Debit asks for a settlement's share from one binding's shared account:
+// the saga's message as it is.
+type Debit = domain.SharedAccountDebit
 
 func debitKey(settlementID, bindingID string) string {
 	return "settlement:" + settlementID + ":debit:" + bindingID

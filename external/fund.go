@@ -11,7 +11,7 @@ import (
 // FundEngine settles the insurance fund's share of a bill under the
 // patient's own insurance (identity settlement) and cancels it.
 type FundEngine interface {
-	Settle(ctx context.Context, c db.FundClaim) (domain.Amount, error)
+	Settle(ctx context.Context, c domain.FundClaim) (domain.Amount, error)
 	Cancel(ctx context.Context, settlementID string, at time.Time) error
 }
 
@@ -30,7 +30,7 @@ type BuiltinFund struct {
 }
 
 // Settle books the fund's share, idempotent on the settlement id.
-func (f BuiltinFund) Settle(ctx context.Context, c db.FundClaim) (domain.Amount, error) {
+func (f BuiltinFund) Settle(ctx context.Context, c domain.FundClaim) (domain.Amount, error) {
 	if err := f.Faults.Check(OpFundSettle); err != nil {
 		return domain.Amount{}, err
 	}

@@ -9,13 +9,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
 )
-
-// bindingActivities names the activities; methods are resolved by name.
-var bindingActivities *activities.Bindings
 
 // BindingLifecycle runs one binding from request to its end: it waits for
 // documents and review, activates on approval, reminds before and acts at
@@ -51,7 +46,7 @@ type bindingWorkflow struct {
 	pendingTermination *Termination
 	// outbox holds the holder's notices until sendNotices delivers them,
 	// outside the handler that made the change.
-	outbox []activities.BindingNotice
+	outbox []domain.BindingNotice
 }
 
 func (w *bindingWorkflow) setup(ctx workflow.Context) error {
@@ -250,11 +245,11 @@ func (w *bindingWorkflow) end(ctx workflow.Context, to domain.BindingStatus, eve
 func (w *bindingWorkflow) transition(ctx workflow.Context, from []domain.BindingStatus, to domain.BindingStatus, event, by, reason string, at time.Time) (string, error) {
 	w.st.EventSeq++
 	key := w.eventKey(event)
-	t := db.Transition{
+	t := domain.BindingTransition{
 		BindingID: w.in.BindingID, From: from, To: to, Event: event, By: by, Reason: reason,
 		At: at, EventKey: key,
 	}
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordTransition, t).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityRecordTransition, t).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	w.st.Status = to
@@ -268,7 +263,7 @@ func (w *bindingWorkflow) transition(ctx workflow.Context, from []domain.Binding
 // update's caller waiting: an approval is answered and an unbinding done
 // at once.
 func (w *bindingWorkflow) notify(kind domain.NoticeKind, reason, dedupKey string) {
-	w.outbox = append(w.outbox, activities.BindingNotice{BindingID: w.in.BindingID, Kind: kind, Reason: reason, DedupKey: dedupKey})
+	w.outbox = append(w.outbox, domain.BindingNotice{BindingID: w.in.BindingID, Kind: kind, Reason: reason, DedupKey: dedupKey})
 }
 
 // sendNotices delivers the queued notices in order. The workflow neither
@@ -285,8 +280,8 @@ func (w *bindingWorkflow) sendNotices(ctx workflow.Context) {
 
 // sendNotice delivers one notice; one that cannot be delivered within
 // its retries is logged and never undoes the change it reports.
-func (w *bindingWorkflow) sendNotice(ctx workflow.Context, n activities.BindingNotice) {
-	if err := workflow.ExecuteActivity(withNotifyOptions(ctx), bindingActivities.NotifyHolder, n).Get(ctx, nil); err != nil {
+func (w *bindingWorkflow) sendNotice(ctx workflow.Context, n domain.BindingNotice) {
+	if err := workflow.ExecuteActivity(withNotifyOptions(ctx), ActivityNotifyHolder, n).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("holder notice not delivered", "kind", n.Kind, "error", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"gongji/db"
 	"gongji/domain"
 )
 
@@ -24,16 +23,16 @@ func (h *harness) answer(d domain.ConsentDecision) *updateOutcome {
 	return h.update(UpdateConsent, ConsentRequest{By: spouseActor, Decision: d})
 }
 
-func consentAnswer(seq int, c domain.Consent, at time.Time) db.ConsentAnswer {
-	return db.ConsentAnswer{BindingID: bindingID, Consent: c, By: spouseActor.String(), At: at, EventKey: key(seq, "consent_"+string(c))}
+func consentAnswer(seq int, c domain.Consent, at time.Time) domain.ConsentAnswer {
+	return domain.ConsentAnswer{BindingID: bindingID, Consent: c, By: spouseActor.String(), At: at, EventKey: key(seq, "consent_"+string(c))}
 }
 
-func (h *harness) requireConsents(want ...db.ConsentAnswer) {
+func (h *harness) requireConsents(want ...domain.ConsentAnswer) {
 	h.t.Helper()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	norm := func(as []db.ConsentAnswer) []db.ConsentAnswer {
-		out := make([]db.ConsentAnswer, len(as))
+	norm := func(as []domain.ConsentAnswer) []domain.ConsentAnswer {
+		out := make([]domain.ConsentAnswer, len(as))
 		for i, a := range as {
 			a.At = a.At.UTC()
 			out[i] = a

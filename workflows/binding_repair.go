@@ -6,12 +6,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/activities"
+	"gongji/domain"
 )
-
-// repairActivities names the repair's activity; methods are resolved by
-// name.
-var repairActivities *activities.BindingRepair
 
 // BindingRepairScheduleID is the Temporal Schedule that runs BindingRepair.
 const BindingRepairScheduleID = "gongji-binding-repair"
@@ -27,7 +23,7 @@ type BindingRepairInput struct {
 // not running (see activities.BindingRepair.CloseOrphanBindings). It is
 // one activity that heartbeats its progress; a run that fails for good
 // leaves the rest to the next scheduled run.
-func BindingRepair(ctx workflow.Context, in BindingRepairInput) (activities.RepairResult, error) {
+func BindingRepair(ctx workflow.Context, in BindingRepairInput) (domain.RepairResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
 		HeartbeatTimeout:    time.Minute,
@@ -38,7 +34,7 @@ func BindingRepair(ctx workflow.Context, in BindingRepairInput) (activities.Repa
 			MaximumAttempts:    5,
 		},
 	})
-	var out activities.RepairResult
-	err := workflow.ExecuteActivity(ctx, repairActivities.CloseOrphanBindings, activities.RepairRequest{Idle: in.Idle}).Get(ctx, &out)
+	var out domain.RepairResult
+	err := workflow.ExecuteActivity(ctx, ActivityCloseOrphanBindings, domain.RepairRequest{Idle: in.Idle}).Get(ctx, &out)
 	return out, err
 }

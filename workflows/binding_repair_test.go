@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 
-	"gongji/activities"
+	"gongji/domain"
 )
 
 // The repair runs its one activity with the schedule's idle time and
@@ -19,26 +19,26 @@ func TestBindingRepair(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		failures int
-		want     activities.RepairResult
+		want     domain.RepairResult
 		wantErr  bool
 		attempts int
 	}{
-		{"closes what it finds", 0, activities.RepairResult{Checked: 7, Closed: 2}, false, 1},
-		{"retried after a failure", 2, activities.RepairResult{Checked: 7, Closed: 2}, false, 3},
-		{"gives up after five attempts", 99, activities.RepairResult{}, true, 5},
+		{"closes what it finds", 0, domain.RepairResult{Checked: 7, Closed: 2}, false, 1},
+		{"retried after a failure", 2, domain.RepairResult{Checked: 7, Closed: 2}, false, 3},
+		{"gives up after five attempts", 99, domain.RepairResult{}, true, 5},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var ts testsuite.WorkflowTestSuite
 			env := ts.NewTestWorkflowEnvironment()
 			attempts := 0
-			var got activities.RepairRequest
-			env.RegisterActivityWithOptions(func(_ context.Context, r activities.RepairRequest) (activities.RepairResult, error) {
+			var got domain.RepairRequest
+			env.RegisterActivityWithOptions(func(_ context.Context, r domain.RepairRequest) (domain.RepairResult, error) {
 				attempts++
 				got = r
 				if attempts <= tt.failures {
-					return activities.RepairResult{}, errors.New("temporal unavailable")
+					return domain.RepairResult{}, errors.New("temporal unavailable")
 				}
-				return activities.RepairResult{Checked: 7, Closed: 2}, nil
+				return domain.RepairResult{Checked: 7, Closed: 2}, nil
 			}, activity.RegisterOptions{Name: "CloseOrphanBindings"})
 			env.ExecuteWorkflow(BindingRepair, BindingRepairInput{Idle: 10 * time.Minute})
 
@@ -53,7 +53,7 @@ func TestBindingRepair(t *testing.T) {
 				t.Fatalf("%d attempts with %+v, want %d with idle 10m", attempts, got, tt.attempts)
 			}
 			if !tt.wantErr {
-				var out activities.RepairResult
+				var out domain.RepairResult
 				if err := env.GetWorkflowResult(&out); err != nil || out != tt.want {
 					t.Fatalf("result %+v (%v), want %+v", out, err, tt.want)
 				}

@@ -15,9 +15,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // The binding requested at t0 (10:00 Beijing time on the run's day, see
@@ -48,9 +47,9 @@ type harness struct {
 	// log is every successful activity call in order: "transition <key>",
 	// "terms <key>", "consent <key>", "notice <kind> <dedup key>".
 	log          []string
-	transitions  []db.Transition
-	termsChanges []db.TermsChange
-	consents     []db.ConsentAnswer
+	transitions  []domain.BindingTransition
+	termsChanges []domain.TermsChange
+	consents     []domain.ConsentAnswer
 	notices      []sentNotice
 	// attempts counts calls (failed ones included) by "transition <key>",
 	// "terms <key>" and "notice <dedup key>".
@@ -60,8 +59,8 @@ type harness struct {
 	relations []string
 	timers    []time.Time
 
-	failTransition func(tr db.Transition, attempt int) error
-	failNotice     func(n activities.BindingNotice, attempt int) error
+	failTransition func(tr domain.BindingTransition, attempt int) error
+	failNotice     func(n domain.BindingNotice, attempt int) error
 
 	nextUpdate int
 	// scheduled and ran count the delayed callbacks; every one must run
@@ -72,7 +71,7 @@ type harness struct {
 }
 
 type sentNotice struct {
-	activities.BindingNotice
+	domain.BindingNotice
 	At time.Time
 }
 
@@ -83,12 +82,8 @@ func newHarness(t *testing.T) *harness {
 	env := h.env
 	env.SetStartTime(t0)
 	env.RegisterWorkflow(BindingLifecycle)
-	env.RegisterActivity(&activities.Bindings{})
-
-	// Method values on a nil *Bindings name the activities.
-	var acts *activities.Bindings
-	env.OnActivity(acts.RecordTransition, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, tr db.Transition) error {
+	stub(env, ActivityRecordTransition,
+		func(_ context.Context, tr domain.BindingTransition) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.attempts["transition "+tr.EventKey]++
@@ -101,8 +96,8 @@ func newHarness(t *testing.T) *harness {
 			h.log = append(h.log, "transition "+tr.EventKey)
 			return nil
 		})
-	env.OnActivity(acts.RecordTerms, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, c db.TermsChange) error {
+	stub(env, ActivityRecordTerms,
+		func(_ context.Context, c domain.TermsChange) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.attempts["terms "+c.EventKey]++
@@ -110,8 +105,8 @@ func newHarness(t *testing.T) *harness {
 			h.log = append(h.log, "terms "+c.EventKey)
 			return nil
 		})
-	env.OnActivity(acts.RecordConsent, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, c db.ConsentAnswer) error {
+	stub(env, ActivityRecordConsent,
+		func(_ context.Context, c domain.ConsentAnswer) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.attempts["consent "+c.EventKey]++
@@ -119,8 +114,8 @@ func newHarness(t *testing.T) *harness {
 			h.log = append(h.log, "consent "+c.EventKey)
 			return nil
 		})
-	env.OnActivity(acts.NotifyHolder, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, n activities.BindingNotice) error {
+	stub(env, ActivityNotifyHolder,
+		func(_ context.Context, n domain.BindingNotice) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.attempts["notice "+n.DedupKey]++
@@ -233,10 +228,10 @@ func (h *harness) approvedBy() {
 	h.at(day, func() { h.approval = h.review(domain.DecisionApprove, "proof checked") })
 }
 
-func (h *harness) snapshot() (log []string, trs []db.Transition, notices []sentNotice) {
+func (h *harness) snapshot() (log []string, trs []domain.BindingTransition, notices []sentNotice) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]string(nil), h.log...), append([]db.Transition(nil), h.transitions...), append([]sentNotice(nil), h.notices...)
+	return append([]string(nil), h.log...), append([]domain.BindingTransition(nil), h.transitions...), append([]sentNotice(nil), h.notices...)
 }
 
 func (h *harness) requireLog(want ...string) {
@@ -245,7 +240,7 @@ func (h *harness) requireLog(want ...string) {
 	require.Equal(h.t, want, log)
 }
 
-func (h *harness) requireTransitions(want ...db.Transition) {
+func (h *harness) requireTransitions(want ...domain.BindingTransition) {
 	h.t.Helper()
 	_, got, _ := h.snapshot()
 	require.Equal(h.t, normTransitions(want), normTransitions(got))
@@ -265,8 +260,8 @@ func (h *harness) requireNotices(want ...sentNotice) {
 	require.Equal(h.t, norm(want), norm(got))
 }
 
-func normTransitions(ts []db.Transition) []db.Transition {
-	out := make([]db.Transition, len(ts))
+func normTransitions(ts []domain.BindingTransition) []domain.BindingTransition {
+	out := make([]domain.BindingTransition, len(ts))
 	for i, t := range ts {
 		t.At = t.At.UTC()
 		out[i] = t
@@ -282,27 +277,27 @@ var (
 	fromLive     = domain.LiveBindingStatuses
 )
 
-func transition(seq int, from []domain.BindingStatus, to domain.BindingStatus, event, by, reason string, at time.Time) db.Transition {
-	return db.Transition{
+func transition(seq int, from []domain.BindingStatus, to domain.BindingStatus, event, by, reason string, at time.Time) domain.BindingTransition {
+	return domain.BindingTransition{
 		BindingID: bindingID, From: from, To: to, Event: event, By: by, Reason: reason,
 		At: at, EventKey: key(seq, event),
 	}
 }
 
-func submitted(seq int, at time.Time) db.Transition {
+func submitted(seq int, at time.Time) domain.BindingTransition {
 	return transition(seq, fromAwaiting, domain.BindingUnderReview, "submitted", holderActor.String(), "", at)
 }
 
-func approved(seq int, at time.Time) db.Transition {
+func approved(seq int, at time.Time) domain.BindingTransition {
 	return transition(seq, fromReview, domain.BindingActive, "approved", reviewerActor.String(), "proof checked", at)
 }
 
-func unbound(seq int, reason string, at time.Time) db.Transition {
+func unbound(seq int, reason string, at time.Time) domain.BindingTransition {
 	return transition(seq, fromLive, domain.BindingUnbound, "unbound", holderActor.String(), reason, at)
 }
 
 func notice(kind domain.NoticeKind, reason, dedup string, at time.Time) sentNotice {
-	return sentNotice{BindingNotice: activities.BindingNotice{BindingID: bindingID, Kind: kind, Reason: reason, DedupKey: dedup}, At: at}
+	return sentNotice{BindingNotice: domain.BindingNotice{BindingID: bindingID, Kind: kind, Reason: reason, DedupKey: dedup}, At: at}
 }
 
 func requireAt(t *testing.T, want, got time.Time) {
@@ -313,7 +308,7 @@ func requireAt(t *testing.T, want, got time.Time) {
 func requireCode(t *testing.T, err error, code domain.Code) {
 	t.Helper()
 	require.Error(t, err)
-	de, ok := DomainError(err)
+	de, ok := temporalerr.ToDomain(err)
 	require.True(t, ok, "not a domain error: %v", err)
 	require.Equal(t, code, de.Code, "error: %v", err)
 }
@@ -493,7 +488,7 @@ func TestBinding_ReviewWhileAwaitingDocumentsIsRefused(t *testing.T) {
 	h.requireCompleted()
 
 	requireRejected(t, approve, domain.CodeBindingWrongState)
-	de, _ := DomainError(approve.err)
+	de, _ := temporalerr.ToDomain(approve.err)
 	require.Equal(t, map[string]any{"status": "awaiting_documents"}, de.Details)
 	h.requireTransitions(unbound(1, "", t0.Add(3*time.Hour)))
 	h.requireNotices()
@@ -773,7 +768,7 @@ func TestBinding_ChangeTermsOnAnEndedBindingIsRefused(t *testing.T) {
 	h := newHarness(t)
 	// The rejection notice fails once, so the workflow is still running
 	// (with the binding rejected) until the retry a second later.
-	h.failNotice = func(n activities.BindingNotice, attempt int) error {
+	h.failNotice = func(n domain.BindingNotice, attempt int) error {
 		if n.Kind == domain.NoticeBindingRejected && attempt == 1 {
 			return errors.New("notifier down")
 		}
@@ -821,7 +816,7 @@ func TestBinding_ChangeTermsPastTheValidityEndOnTheCallersClockIsRefused(t *test
 	h.requireCompleted()
 
 	requireRejected(t, revive, domain.CodeBindingWrongState)
-	de, _ := DomainError(revive.err)
+	de, _ := temporalerr.ToDomain(revive.err)
 	require.Equal(t, map[string]any{"status": "expired"}, de.Details)
 	requireSucceeded(t, lastDay)
 	h.mu.Lock()
@@ -899,7 +894,7 @@ func TestBinding_TerminationAfterTheEndDoesNothing(t *testing.T) {
 	h := newHarness(t)
 	// The termination notice fails once, keeping the ended workflow alive
 	// for a second termination.
-	h.failNotice = func(n activities.BindingNotice, attempt int) error {
+	h.failNotice = func(n domain.BindingNotice, attempt int) error {
 		if n.Kind == domain.NoticeBindingTerminated && attempt == 1 {
 			return errors.New("notifier down")
 		}
@@ -1163,7 +1158,7 @@ func TestBinding_TerminationArrivingWithContinueAsNewIsNotLost(t *testing.T) {
 
 func TestBinding_RetryableRecordFailureIsRetriedAndAppliedOnce(t *testing.T) {
 	h := newHarness(t)
-	h.failTransition = func(tr db.Transition, attempt int) error {
+	h.failTransition = func(tr domain.BindingTransition, attempt int) error {
 		if tr.Event == "approved" && attempt == 1 {
 			return errors.New("connection reset")
 		}
@@ -1192,7 +1187,7 @@ func TestBinding_RetryableRecordFailureIsRetriedAndAppliedOnce(t *testing.T) {
 
 func TestBinding_WrongStateFromTheRecordFailsTheUpdate(t *testing.T) {
 	h := newHarness(t)
-	h.failTransition = func(tr db.Transition, _ int) error {
+	h.failTransition = func(tr domain.BindingTransition, _ int) error {
 		if tr.Event == "approved" {
 			return temporal.NewNonRetryableApplicationError("the binding is unbound", string(domain.CodeBindingWrongState), nil)
 		}
@@ -1224,7 +1219,7 @@ func TestBinding_WrongStateFromTheRecordFailsTheUpdate(t *testing.T) {
 
 func TestBinding_FailingNoticeNeverUndoesTheApproval(t *testing.T) {
 	h := newHarness(t)
-	h.failNotice = func(activities.BindingNotice, int) error { return errors.New("notifier down") }
+	h.failNotice = func(domain.BindingNotice, int) error { return errors.New("notifier down") }
 	var approve *updateOutcome
 	h.at(time.Hour, func() { h.document("doc-1") })
 	h.at(2*time.Hour, func() { h.submit() })
@@ -1250,7 +1245,7 @@ func TestBinding_FailingNoticeNeverUndoesTheApproval(t *testing.T) {
 
 func TestBinding_UndeliverableNoticeDelaysNeitherDecisionNorUnbind(t *testing.T) {
 	h := newHarness(t)
-	h.failNotice = func(activities.BindingNotice, int) error { return errors.New("notifier down") }
+	h.failNotice = func(domain.BindingNotice, int) error { return errors.New("notifier down") }
 	var unbind *updateOutcome
 	h.approvedBy()
 	h.at(day+time.Minute, func() { unbind = h.unbind("moved abroad") })

@@ -7,8 +7,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // Each update has a validator that refuses it synchronously (the caller
@@ -43,7 +43,7 @@ func (w *bindingWorkflow) checkSubmit() error {
 		return err
 	}
 	if len(w.st.DocumentIDs) <= w.st.DocumentsAtRequest {
-		return businessError(domain.Errorf(domain.CodeDocumentsRequired, "upload at least one new relationship document before submitting"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeDocumentsRequired, "upload at least one new relationship document before submitting"))
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ func (w *bindingWorkflow) validateReview(ctx workflow.Context, req ReviewRequest
 	}
 	until := w.st.Terms.ValidUntil
 	if req.Decision == domain.DecisionApprove && !until.IsZero() && until.Before(domain.DateOf(instant(ctx, req.At))) {
-		return businessError(domain.Errorf(domain.CodeValidUntilInPast, "valid_until %s is already past; the binding cannot be approved", until))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeValidUntilInPast, "valid_until %s is already past; the binding cannot be approved", until))
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func (w *bindingWorkflow) checkReview(req ReviewRequest) error {
 		return err
 	}
 	if req.Decision == domain.DecisionApprove && w.st.Consent == domain.ConsentPending {
-		return businessError(domain.Errorf(domain.CodeConsentRequired, "the beneficiary has not consented yet; the binding cannot be approved"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeConsentRequired, "the beneficiary has not consented yet; the binding cannot be approved"))
 	}
 	return nil
 }
@@ -128,7 +128,7 @@ func (w *bindingWorkflow) checkTerms(ctx workflow.Context, req TermsRequest) err
 		return wrongState(status)
 	}
 	if err := domain.ValidateTerms(req.Terms, domain.DateOf(at)); err != nil {
-		return businessError(err.(*domain.Error))
+		return temporalerr.FromDomain(err.(*domain.Error))
 	}
 	return nil
 }
@@ -136,11 +136,11 @@ func (w *bindingWorkflow) checkTerms(ctx workflow.Context, req TermsRequest) err
 func (w *bindingWorkflow) changeTerms(ctx workflow.Context, req TermsRequest) error {
 	return w.locked(ctx, func() error { return w.checkTerms(ctx, req) }, func() error {
 		w.st.EventSeq++
-		c := db.TermsChange{
+		c := domain.TermsChange{
 			BindingID: w.in.BindingID, Terms: req.Terms, By: req.By.String(), At: instant(ctx, req.At),
 			EventKey: w.eventKey("terms_changed"),
 		}
-		if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordTerms, c).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityRecordTerms, c).Get(ctx, nil); err != nil {
 			return err
 		}
 		w.st.Terms = req.Terms
@@ -167,7 +167,7 @@ func (w *bindingWorkflow) unbind(ctx workflow.Context, req UnbindRequest) error 
 
 func (w *bindingWorkflow) validateConsent(_ workflow.Context, req ConsentRequest) error {
 	if _, err := domain.ParseConsentDecision(string(req.Decision)); err != nil {
-		return businessError(err.(*domain.Error))
+		return temporalerr.FromDomain(err.(*domain.Error))
 	}
 	return w.checkConsent()
 }
@@ -179,7 +179,7 @@ func (w *bindingWorkflow) checkConsent() error {
 		return w.wrongState()
 	}
 	if w.st.Consent != domain.ConsentPending {
-		return businessError(domain.Errorf(domain.CodeConsentNotPending, "the binding's consent is %s", w.st.Consent).
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeConsentNotPending, "the binding's consent is %s", w.st.Consent).
 			WithDetails(map[string]any{"consent": string(w.st.Consent)}))
 	}
 	return nil
@@ -192,11 +192,11 @@ func (w *bindingWorkflow) consent(ctx workflow.Context, req ConsentRequest) erro
 	return w.locked(ctx, w.checkConsent, func() error {
 		answer := req.Decision.Consent()
 		w.st.EventSeq++
-		a := db.ConsentAnswer{
+		a := domain.ConsentAnswer{
 			BindingID: w.in.BindingID, Consent: answer, By: req.By.String(), At: instant(ctx, req.At),
 			EventKey: w.eventKey("consent_" + string(answer)),
 		}
-		if err := workflow.ExecuteActivity(withActivityOptions(ctx), bindingActivities.RecordConsent, a).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityRecordConsent, a).Get(ctx, nil); err != nil {
 			return err
 		}
 		w.st.Consent = answer
@@ -232,7 +232,7 @@ func (w *bindingWorkflow) requireStatus(want domain.BindingStatus) error {
 func (w *bindingWorkflow) wrongState() error { return wrongState(w.st.Status) }
 
 func wrongState(status domain.BindingStatus) error {
-	return businessError(domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", status).
+	return temporalerr.FromDomain(domain.Errorf(domain.CodeBindingWrongState, "the binding is %s", status).
 		WithDetails(map[string]any{"status": string(status)}))
 }
 

@@ -6,13 +6,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
-
-// premiumActivities names the premium payment activities.
-var premiumActivities *activities.Premiums
 
 // PremiumPayment is the saga that pays a bound family member's resident
 // premium from the holder's shared account: debit the premium in full,
@@ -42,7 +38,7 @@ func (p *premiumSaga) run(ctx workflow.Context) error {
 	if err == nil {
 		return p.finish(ctx, domain.PremiumCompleted, nil)
 	}
-	refusal, ok := DomainError(err)
+	refusal, ok := temporalerr.ToDomain(err)
 	if !ok {
 		refusal = domain.Errorf(domain.CodeInternal, "the premium payment could not be completed")
 		workflow.GetLogger(ctx).Error("premium payment failed", "error", err)
@@ -54,25 +50,25 @@ func (p *premiumSaga) run(ctx workflow.Context) error {
 
 // pay runs the forward steps.
 func (p *premiumSaga) pay(ctx workflow.Context) error {
-	ref := activities.PremiumRef{PaymentID: p.in.PaymentID}
+	ref := domain.PremiumRef{PaymentID: p.in.PaymentID}
 	p.push(func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(ctx, premiumActivities.RefundPremium, ref).Get(ctx, nil)
+		return workflow.ExecuteActivity(ctx, ActivityRefundPremium, ref).Get(ctx, nil)
 	})
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), premiumActivities.DebitPremium, ref).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityDebitPremium, ref).Get(ctx, nil); err != nil {
 		return err
 	}
 	p.st.Debited = true
 	// A booking whose answer was lost may have happened: cancel it too.
 	p.push(func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(ctx, premiumActivities.CancelPremiumPosting, ref).Get(ctx, nil)
+		return workflow.ExecuteActivity(ctx, ActivityCancelPremiumPosting, ref).Get(ctx, nil)
 	})
-	posting := activities.PremiumPosting{PaymentID: p.in.PaymentID, Beneficiary: p.in.Beneficiary, Year: p.in.Year, Amount: p.in.Amount}
-	if err := workflow.ExecuteActivity(withPostOptions(ctx), premiumActivities.PostPremium, posting).Get(ctx, nil); err != nil {
-		if _, ok := DomainError(err); ok {
+	posting := domain.PremiumPosting{PaymentID: p.in.PaymentID, Beneficiary: p.in.Beneficiary, Year: p.in.Year, Amount: p.in.Amount}
+	if err := workflow.ExecuteActivity(withPostOptions(ctx), ActivityPostPremium, posting).Get(ctx, nil); err != nil {
+		if _, ok := temporalerr.ToDomain(err); ok {
 			return err
 		}
 		workflow.GetLogger(ctx).Warn("the collection system did not book the premium", "attempts", premiumPostAttempts, "error", err)
-		return businessError(domain.Errorf(domain.CodeUnavailable,
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeUnavailable,
 			"the resident-insurance collection system did not book the premium after %d attempts", premiumPostAttempts))
 	}
 	return nil
@@ -80,12 +76,12 @@ func (p *premiumSaga) pay(ctx workflow.Context) error {
 
 func (p *premiumSaga) finish(ctx workflow.Context, status domain.PremiumPaymentStatus, refusal *domain.Error) error {
 	p.st.Status = status
-	o := db.PremiumOutcome{ID: p.in.PaymentID, Status: status, At: workflow.Now(ctx)}
+	o := domain.PremiumOutcome{ID: p.in.PaymentID, Status: status, At: workflow.Now(ctx)}
 	if refusal != nil {
 		o.RefusalCode, o.RefusalMessage = string(refusal.Code), refusal.Message
 		p.st.RefusalCode, p.st.RefusalMessage = refusal.Code, refusal.Message
 	}
-	return workflow.ExecuteActivity(withActivityOptions(ctx), premiumActivities.FinishPremiumPayment, o).Get(ctx, nil)
+	return workflow.ExecuteActivity(withActivityOptions(ctx), ActivityFinishPremiumPayment, o).Get(ctx, nil)
 }
 
 // withPostOptions gives the collection system premiumPostAttempts

@@ -6,12 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
 )
 
@@ -35,9 +32,9 @@ type premiumHarness struct {
 	fail     map[string]func(attempt int) error
 
 	// What the successful attempts were given.
-	refs     map[string][]activities.PremiumRef
-	postings []activities.PremiumPosting
-	outcomes []db.PremiumOutcome
+	refs     map[string][]domain.PremiumRef
+	postings []domain.PremiumPosting
+	outcomes []domain.PremiumOutcome
 }
 
 func newPremiumHarness(t *testing.T) *premiumHarness {
@@ -45,28 +42,26 @@ func newPremiumHarness(t *testing.T) *premiumHarness {
 	var ts testsuite.WorkflowTestSuite
 	h := &premiumHarness{
 		t: t, env: ts.NewTestWorkflowEnvironment(),
-		attempts: map[string]int{}, fail: map[string]func(int) error{}, refs: map[string][]activities.PremiumRef{},
+		attempts: map[string]int{}, fail: map[string]func(int) error{}, refs: map[string][]domain.PremiumRef{},
 	}
 	env := h.env
 	env.SetStartTime(s0)
 	env.RegisterWorkflow(PremiumPayment)
-	env.RegisterActivity(&activities.Premiums{})
 
-	var acts *activities.Premiums
-	ref := func(step string) func(context.Context, activities.PremiumRef) error {
-		return func(_ context.Context, r activities.PremiumRef) error {
+	ref := func(step string) func(context.Context, domain.PremiumRef) error {
+		return func(_ context.Context, r domain.PremiumRef) error {
 			return h.call(step, func() { h.refs[step] = append(h.refs[step], r) })
 		}
 	}
-	env.OnActivity(acts.DebitPremium, mock.Anything, mock.Anything).Return(ref("DebitPremium"))
-	env.OnActivity(acts.RefundPremium, mock.Anything, mock.Anything).Return(ref("RefundPremium"))
-	env.OnActivity(acts.CancelPremiumPosting, mock.Anything, mock.Anything).Return(ref("CancelPremiumPosting"))
-	env.OnActivity(acts.PostPremium, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, p activities.PremiumPosting) error {
+	stub(env, ActivityDebitPremium, ref("DebitPremium"))
+	stub(env, ActivityRefundPremium, ref("RefundPremium"))
+	stub(env, ActivityCancelPremiumPosting, ref("CancelPremiumPosting"))
+	stub(env, ActivityPostPremium,
+		func(_ context.Context, p domain.PremiumPosting) error {
 			return h.call("PostPremium", func() { h.postings = append(h.postings, p) })
 		})
-	env.OnActivity(acts.FinishPremiumPayment, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, o db.PremiumOutcome) error {
+	stub(env, ActivityFinishPremiumPayment,
+		func(_ context.Context, o domain.PremiumOutcome) error {
 			entry := "FinishPremiumPayment " + string(o.Status)
 			if o.RefusalCode != "" {
 				entry += " " + o.RefusalCode
@@ -165,7 +160,7 @@ func TestPremiumPayment_DebitsPostsAndCompletes(t *testing.T) {
 	h.requireLog("DebitPremium", "PostPremium", "FinishPremiumPayment completed")
 	h.requireOutcome(domain.PremiumCompleted, "", s0)
 	h.requireRefs()
-	require.Equal(t, []activities.PremiumPosting{{PaymentID: paymentID, Beneficiary: patient, Year: premiumIn.Year, Amount: amt("400.00")}}, h.postings)
+	require.Equal(t, []domain.PremiumPosting{{PaymentID: paymentID, Beneficiary: patient, Year: premiumIn.Year, Amount: amt("400.00")}}, h.postings)
 }
 
 func TestPremiumPayment_PostingFailingForGood_CancelsRefundsAndEndsReversed(t *testing.T) {

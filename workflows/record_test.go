@@ -16,8 +16,6 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
 	"gongji/internal/temporaltest"
 	"gongji/worker"
@@ -43,10 +41,10 @@ func TestRecordBindingHistories(t *testing.T) {
 	}
 	w := sdkworker.New(c, "record", sdkworker.Options{})
 	w.RegisterWorkflow(BindingLifecycle)
-	w.RegisterActivityWithOptions(func(context.Context, db.Transition) error { return nil }, activity.RegisterOptions{Name: "RecordTransition"})
-	w.RegisterActivityWithOptions(func(context.Context, db.TermsChange) error { return nil }, activity.RegisterOptions{Name: "RecordTerms"})
-	w.RegisterActivityWithOptions(func(context.Context, db.ConsentAnswer) error { return nil }, activity.RegisterOptions{Name: "RecordConsent"})
-	w.RegisterActivityWithOptions(func(context.Context, activities.BindingNotice) error { return nil }, activity.RegisterOptions{Name: "NotifyHolder"})
+	w.RegisterActivityWithOptions(func(context.Context, domain.BindingTransition) error { return nil }, activity.RegisterOptions{Name: ActivityRecordTransition})
+	w.RegisterActivityWithOptions(func(context.Context, domain.TermsChange) error { return nil }, activity.RegisterOptions{Name: ActivityRecordTerms})
+	w.RegisterActivityWithOptions(func(context.Context, domain.ConsentAnswer) error { return nil }, activity.RegisterOptions{Name: ActivityRecordConsent})
+	w.RegisterActivityWithOptions(func(context.Context, domain.BindingNotice) error { return nil }, activity.RegisterOptions{Name: ActivityNotifyHolder})
 	w.RegisterWorkflow(Settlement)
 	w.RegisterWorkflow(SettlementCancel)
 	registerSettlementStandIns(w)
@@ -196,20 +194,22 @@ func writeHistory(t *testing.T, c client.Client, workflowID, runID, path string)
 // one payer.
 func registerSettlementStandIns(w sdkworker.Worker) {
 	ok := func(name string, fn any) { w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	ok("SettleFund", func(context.Context, db.FundClaim) (domain.Amount, error) { return domain.MustAmount("60.00"), nil })
-	ok("CancelFund", func(context.Context, activities.StepRef) error { return nil })
-	ok("FindPayers", func(context.Context, activities.PayersQuery) ([]activities.Payer, error) {
-		return []activities.Payer{{BindingID: "b-1", Holder: "652701198503120113"}}, nil
+	ok(ActivitySettleFund, func(context.Context, domain.FundClaim) (domain.Amount, error) { return domain.MustAmount("60.00"), nil })
+	ok(ActivityCancelFund, func(context.Context, domain.SettlementStep) error { return nil })
+	ok(ActivityFindPayers, func(context.Context, domain.PayersQuery) ([]domain.Payer, error) {
+		return []domain.Payer{{BindingID: "b-1", Holder: "652701198503120113"}}, nil
 	})
-	ok("DebitSharedAccount", func(context.Context, db.Debit) (domain.Amount, error) { return domain.MustAmount("100.00"), nil })
-	ok("RefundSharedAccount", func(context.Context, activities.StepRef) error { return nil })
-	ok("AwaitTopup", func(context.Context, activities.TopupDue) (domain.Amount, error) { return domain.Zero, nil })
-	ok("ChargeCard", func(context.Context, activities.CardCharge) error { return nil })
-	ok("ReverseCharge", func(context.Context, string) error { return nil })
-	ok("RecordTopup", func(context.Context, activities.TopupRecord) error { return nil })
-	ok("RefundTopup", func(context.Context, activities.StepRef) error { return nil })
-	ok("FinishSettlement", func(context.Context, db.SettlementOutcome) error { return nil })
-	ok("MarkCancelled", func(context.Context, activities.CancelRecord) error { return nil })
+	ok(ActivityDebitSharedAccount, func(context.Context, domain.SharedAccountDebit) (domain.Amount, error) {
+		return domain.MustAmount("100.00"), nil
+	})
+	ok(ActivityRefundSharedAccount, func(context.Context, domain.SettlementStep) error { return nil })
+	ok(ActivityAwaitTopup, func(context.Context, domain.TopupDue) (domain.Amount, error) { return domain.Zero, nil })
+	ok(ActivityChargeCard, func(context.Context, domain.CardCharge) error { return nil })
+	ok(ActivityReverseCharge, func(context.Context, string) error { return nil })
+	ok(ActivityRecordTopup, func(context.Context, domain.TopupRecord) error { return nil })
+	ok(ActivityRefundTopup, func(context.Context, domain.SettlementStep) error { return nil })
+	ok(ActivityFinishSettlement, func(context.Context, domain.SettlementOutcome) error { return nil })
+	ok(ActivityMarkCancelled, func(context.Context, domain.CancelRecord) error { return nil })
 }
 
 // recordSettlements records a settlement completed by a cash top-up, one
@@ -260,16 +260,16 @@ func recordSettlements(t *testing.T, c client.Client) {
 // system never books a premium of 2099.
 func registerPremiumStandIns(w sdkworker.Worker) {
 	ok := func(name string, fn any) { w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	ok("DebitPremium", func(context.Context, activities.PremiumRef) error { return nil })
-	ok("RefundPremium", func(context.Context, activities.PremiumRef) error { return nil })
-	ok("PostPremium", func(_ context.Context, p activities.PremiumPosting) error {
+	ok(ActivityDebitPremium, func(context.Context, domain.PremiumRef) error { return nil })
+	ok(ActivityRefundPremium, func(context.Context, domain.PremiumRef) error { return nil })
+	ok(ActivityPostPremium, func(_ context.Context, p domain.PremiumPosting) error {
 		if p.Year == 2099 {
 			return errors.New("the collection system is down")
 		}
 		return nil
 	})
-	ok("CancelPremiumPosting", func(context.Context, activities.PremiumRef) error { return nil })
-	ok("FinishPremiumPayment", func(context.Context, db.PremiumOutcome) error { return nil })
+	ok(ActivityCancelPremiumPosting, func(context.Context, domain.PremiumRef) error { return nil })
+	ok(ActivityFinishPremiumPayment, func(context.Context, domain.PremiumOutcome) error { return nil })
 }
 
 // recordPremiums records a premium payment that completes and one reversed

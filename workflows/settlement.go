@@ -7,13 +7,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
-
-// settlementActivities names the settlement activities.
-var settlementActivities *activities.Settlements
 
 // Settlement is the saga that pays a bill: the fund's share under the
 // patient's own insurance first, then the shared accounts in the patient's
@@ -64,7 +60,7 @@ func (s *settlementSaga) run(ctx workflow.Context) error {
 		}
 		return workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
 	}
-	refusal, ok := DomainError(err)
+	refusal, ok := temporalerr.ToDomain(err)
 	if !ok {
 		refusal = domain.Errorf(domain.CodeInternal, "the settlement could not be completed")
 		workflow.GetLogger(ctx).Error("settlement failed", "error", err)
@@ -84,13 +80,13 @@ func (s *settlementSaga) run(ctx workflow.Context) error {
 func (s *settlementSaga) pay(ctx workflow.Context) error {
 	lctx := withLocalOptions(ctx)
 	s.push(func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(ctx, settlementActivities.CancelFund, s.stepRef(ctx, "")).Get(ctx, nil)
+		return workflow.ExecuteActivity(ctx, ActivityCancelFund, s.stepRef(ctx, "")).Get(ctx, nil)
 	})
-	claim := db.FundClaim{
+	claim := domain.FundClaim{
 		SettlementID: s.in.SettlementID, Patient: s.in.Patient, Insutype: s.in.Insutype, MedicalType: s.in.MedicalType,
 		ServiceDate: s.in.ServiceDate, Medical: s.in.Medical, At: workflow.Now(ctx),
 	}
-	if err := workflow.ExecuteLocalActivity(lctx, settlementActivities.SettleFund, claim).Get(ctx, &s.st.FundPay); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActivitySettleFund, claim).Get(ctx, &s.st.FundPay); err != nil {
 		return err
 	}
 	s.tookMoney = true
@@ -111,9 +107,9 @@ func (s *settlementSaga) pay(ctx workflow.Context) error {
 // and returns what is still owed.
 func (s *settlementSaga) debitSharedAccounts(ctx workflow.Context, owed domain.Amount) (domain.Amount, error) {
 	lctx := withLocalOptions(ctx)
-	var payers []activities.Payer
-	q := activities.PayersQuery{SettlementID: s.in.SettlementID, Patient: s.in.Patient, ServiceDate: s.in.ServiceDate, At: workflow.Now(ctx)}
-	if err := workflow.ExecuteLocalActivity(lctx, settlementActivities.FindPayers, q).Get(ctx, &payers); err != nil {
+	var payers []domain.Payer
+	q := domain.PayersQuery{SettlementID: s.in.SettlementID, Patient: s.in.Patient, ServiceDate: s.in.ServiceDate, At: workflow.Now(ctx)}
+	if err := workflow.ExecuteLocalActivity(lctx, ActivityFindPayers, q).Get(ctx, &payers); err != nil {
 		return owed, err
 	}
 	for i, p := range payers {
@@ -122,14 +118,14 @@ func (s *settlementSaga) debitSharedAccounts(ctx workflow.Context, owed domain.A
 		}
 		bindingID := p.BindingID
 		s.push(func(ctx workflow.Context) error {
-			return workflow.ExecuteActivity(ctx, settlementActivities.RefundSharedAccount, s.stepRef(ctx, bindingID)).Get(ctx, nil)
+			return workflow.ExecuteActivity(ctx, ActivityRefundSharedAccount, s.stepRef(ctx, bindingID)).Get(ctx, nil)
 		})
-		d := db.Debit{
+		d := domain.SharedAccountDebit{
 			SettlementID: s.in.SettlementID, BindingID: p.BindingID, Patient: s.in.Patient, Institution: s.in.Institution,
 			Owed: owed, Position: i, At: workflow.Now(ctx), Year: s.in.ServiceDate.Year,
 		}
 		var taken domain.Amount
-		if err := workflow.ExecuteLocalActivity(lctx, settlementActivities.DebitSharedAccount, d).Get(ctx, &taken); err != nil {
+		if err := workflow.ExecuteLocalActivity(lctx, ActivityDebitSharedAccount, d).Get(ctx, &taken); err != nil {
 			return owed, err
 		}
 		if taken.IsPositive() {
@@ -148,8 +144,8 @@ func (s *settlementSaga) collectTopup(ctx workflow.Context, due domain.Amount) e
 	s.st.TopupDue = due
 	s.st.Status = domain.SettlementAwaitingTopup
 	var booked domain.Amount
-	if err := workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.AwaitTopup,
-		activities.TopupDue{SettlementID: s.in.SettlementID, Amount: due}).Get(ctx, &booked); err != nil {
+	if err := workflow.ExecuteLocalActivity(withLocalOptions(ctx), ActivityAwaitTopup,
+		domain.TopupDue{SettlementID: s.in.SettlementID, Amount: due}).Get(ctx, &booked); err != nil {
 		return err
 	}
 	if booked.IsPositive() && !s.paid {
@@ -187,7 +183,7 @@ func (s *settlementSaga) collectTopup(ctx workflow.Context, due domain.Amount) e
 			continue
 		}
 		s.windowClosed = true
-		return businessError(domain.Errorf(domain.CodeTopupTimeout, "the top-up of %s was not collected within %s", due, s.in.TopupTimeout))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupTimeout, "the top-up of %s was not collected within %s", due, s.in.TopupTimeout))
 	}
 	return nil
 }
@@ -195,11 +191,11 @@ func (s *settlementSaga) collectTopup(ctx workflow.Context, due domain.Amount) e
 func (s *settlementSaga) validateTopup(_ workflow.Context, req TopupRequest) error {
 	switch {
 	case s.paid || s.st.Status != domain.SettlementAwaitingTopup:
-		return businessError(domain.Errorf(domain.CodeSettlementWrongState, "the settlement is not waiting for a top-up"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeSettlementWrongState, "the settlement is not waiting for a top-up"))
 	case s.windowClosed:
-		return businessError(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
 	case !req.Amount.Equal(s.st.TopupDue.Decimal):
-		return businessError(domain.Errorf(domain.CodeTopupAmountMismatch, "the top-up must be exactly %s", s.st.TopupDue).
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupAmountMismatch, "the top-up must be exactly %s", s.st.TopupDue).
 			WithDetails(map[string]any{"expected": s.st.TopupDue.String()}))
 	}
 	return nil
@@ -209,7 +205,7 @@ func (s *settlementSaga) validateTopup(_ workflow.Context, req TopupRequest) err
 // block, it wins against a timeout that fires in the same workflow task.
 func (s *settlementSaga) topup(ctx workflow.Context, req TopupRequest) error {
 	if s.windowClosed {
-		return businessError(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
+		return temporalerr.FromDomain(domain.Errorf(domain.CodeTopupWindowClosed, "the time to collect the top-up has passed"))
 	}
 	s.topupsInFlight++
 	defer func() { s.topupsInFlight-- }()
@@ -223,7 +219,7 @@ func (s *settlementSaga) topup(ctx workflow.Context, req TopupRequest) error {
 	if req.Method == domain.TopupBankCard {
 		return s.chargeCard(ctx, req.CardToken)
 	}
-	return s.recordTopup(ctx, db.Topup{Method: string(domain.TopupCash), ReceiptNo: req.ReceiptNo})
+	return s.recordTopup(ctx, domain.Topup{Method: domain.TopupCash, ReceiptNo: req.ReceiptNo})
 }
 
 // chargeCard charges the card for what is due. A decline leaves the
@@ -232,27 +228,27 @@ func (s *settlementSaga) topup(ctx workflow.Context, req TopupRequest) error {
 func (s *settlementSaga) chargeCard(ctx workflow.Context, token string) error {
 	s.st.CardAttempts++
 	key := fmt.Sprintf("%s:charge:%d", s.in.SettlementID, s.st.CardAttempts)
-	charge := activities.CardCharge{SettlementID: s.in.SettlementID, Key: key, Token: token, Amount: s.st.TopupDue, At: workflow.Now(ctx)}
-	err := workflow.ExecuteActivity(withCardOptions(ctx), settlementActivities.ChargeCard, charge).Get(ctx, nil)
+	charge := domain.CardCharge{SettlementID: s.in.SettlementID, Key: key, Token: token, Amount: s.st.TopupDue, At: workflow.Now(ctx)}
+	err := workflow.ExecuteActivity(withCardOptions(ctx), ActivityChargeCard, charge).Get(ctx, nil)
 	if err == nil {
-		rerr := s.recordTopup(ctx, db.Topup{Method: string(domain.TopupBankCard), ChargeID: key})
+		rerr := s.recordTopup(ctx, domain.Topup{Method: domain.TopupBankCard, ChargeID: key})
 		if rerr == nil {
 			return nil
 		}
 		// The card was charged but the top-up could not be booked: give
 		// the money back, or it is taken without a record.
-		if err := workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.ReverseCharge, key).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityReverseCharge, key).Get(ctx, nil); err != nil {
 			return err
 		}
 		return rerr
 	}
-	if de, ok := DomainError(err); ok && de.Code == domain.CodeCardDeclined {
+	if de, ok := temporalerr.ToDomain(err); ok && de.Code == domain.CodeCardDeclined {
 		return err
 	}
-	if rerr := workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.ReverseCharge, key).Get(ctx, nil); rerr != nil {
+	if rerr := workflow.ExecuteActivity(withActivityOptions(ctx), ActivityReverseCharge, key).Get(ctx, nil); rerr != nil {
 		return rerr
 	}
-	return businessError(domain.Errorf(domain.CodeCardUnavailable, "the card gateway did not answer; the charge was reversed, try again or take cash"))
+	return temporalerr.FromDomain(domain.Errorf(domain.CodeCardUnavailable, "the card gateway did not answer; the charge was reversed, try again or take cash"))
 }
 
 // recordTopup books the top-up. A card top-up follows a charge already in
@@ -262,15 +258,15 @@ func (s *settlementSaga) chargeCard(ctx workflow.Context, token string) error {
 // fired): it is booked by an activity, whose scheduling is recorded with
 // the update's acceptance, because a local activity's booking would
 // outlive the lost task and the saga might go on to reverse.
-func (s *settlementSaga) recordTopup(ctx workflow.Context, t db.Topup) error {
+func (s *settlementSaga) recordTopup(ctx workflow.Context, t domain.Topup) error {
 	t.SettlementID = s.in.SettlementID
 	t.Amount = s.st.TopupDue
-	rec := activities.TopupRecord{Topup: t, At: workflow.Now(ctx)}
+	rec := domain.TopupRecord{Topup: t, At: workflow.Now(ctx)}
 	var booked workflow.Future
-	if t.Method == string(domain.TopupCash) {
-		booked = workflow.ExecuteActivity(withActivityOptions(ctx), settlementActivities.RecordTopup, rec)
+	if t.Method == domain.TopupCash {
+		booked = workflow.ExecuteActivity(withActivityOptions(ctx), ActivityRecordTopup, rec)
 	} else {
-		booked = workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.RecordTopup, rec)
+		booked = workflow.ExecuteLocalActivity(withLocalOptions(ctx), ActivityRecordTopup, rec)
 	}
 	if err := booked.Get(ctx, nil); err != nil {
 		return err
@@ -288,18 +284,18 @@ func (s *settlementSaga) compensate(ctx workflow.Context) {
 
 func (s *settlementSaga) finish(ctx workflow.Context, status domain.SettlementStatus, refusal *domain.Error) error {
 	s.st.Status = status
-	o := db.SettlementOutcome{
+	o := domain.SettlementOutcome{
 		ID: s.in.SettlementID, Status: status, FundPay: s.st.FundPay, FamilyAccountPay: s.st.FamilyAccountPay,
 		TopupPay: s.st.TopupPay, TopupDue: domain.Zero, At: workflow.Now(ctx),
 	}
 	if refusal != nil {
 		o.RefusalCode, o.RefusalMessage = string(refusal.Code), refusal.Message
 	}
-	return workflow.ExecuteLocalActivity(withLocalOptions(ctx), settlementActivities.FinishSettlement, o).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(withLocalOptions(ctx), ActivityFinishSettlement, o).Get(ctx, nil)
 }
 
-func (s *settlementSaga) stepRef(ctx workflow.Context, bindingID string) activities.StepRef {
-	return activities.StepRef{SettlementID: s.in.SettlementID, BindingID: bindingID, At: workflow.Now(ctx)}
+func (s *settlementSaga) stepRef(ctx workflow.Context, bindingID string) domain.SettlementStep {
+	return domain.SettlementStep{SettlementID: s.in.SettlementID, BindingID: bindingID, At: workflow.Now(ctx)}
 }
 
 // withCardOptions gives a card charge two ten-second attempts: after that

@@ -3,7 +3,7 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
-	"gongji/activities"
+	"gongji/domain"
 )
 
 // SettlementCancel reverses a completed settlement (退费): the top-up is
@@ -14,20 +14,20 @@ import (
 // transaction.
 func SettlementCancel(ctx workflow.Context, in CancelInput) error {
 	actx := withActivityOptions(ctx)
-	ref := func(bindingID string) activities.StepRef {
-		return activities.StepRef{SettlementID: in.SettlementID, BindingID: bindingID, At: workflow.Now(ctx)}
+	ref := func(bindingID string) domain.SettlementStep {
+		return domain.SettlementStep{SettlementID: in.SettlementID, BindingID: bindingID, At: workflow.Now(ctx)}
 	}
-	if err := workflow.ExecuteActivity(actx, settlementActivities.RefundTopup, ref("")).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(actx, ActivityRefundTopup, ref("")).Get(ctx, nil); err != nil {
 		return err
 	}
 	for i := len(in.Payers) - 1; i >= 0; i-- {
-		if err := workflow.ExecuteActivity(actx, settlementActivities.RefundSharedAccount, ref(in.Payers[i].BindingID)).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(actx, ActivityRefundSharedAccount, ref(in.Payers[i].BindingID)).Get(ctx, nil); err != nil {
 			return err
 		}
 	}
-	if err := workflow.ExecuteActivity(actx, settlementActivities.CancelFund, ref("")).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(actx, ActivityCancelFund, ref("")).Get(ctx, nil); err != nil {
 		return err
 	}
-	rec := activities.CancelRecord{SettlementID: in.SettlementID, Reason: in.Reason, At: workflow.Now(ctx)}
-	return workflow.ExecuteActivity(actx, settlementActivities.MarkCancelled, rec).Get(ctx, nil)
+	rec := domain.CancelRecord{SettlementID: in.SettlementID, Reason: in.Reason, At: workflow.Now(ctx)}
+	return workflow.ExecuteActivity(actx, ActivityMarkCancelled, rec).Get(ctx, nil)
 }

@@ -8,14 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"gongji/activities"
-	"gongji/db"
 	"gongji/domain"
+	"gongji/internal/temporalerr"
 )
 
 // The settlement starts at s0 (09:30 Beijing time on the run's day, see
@@ -39,7 +37,7 @@ var (
 	holder2 = domain.IDNumber("652701198202020022")
 	holder3 = domain.IDNumber("652701195003030033")
 	// threePayers are the patient's live bindings in priority order.
-	threePayers = []activities.Payer{{BindingID: "b1", Holder: holder1}, {BindingID: "b2", Holder: holder2}, {BindingID: "b3", Holder: holder3}}
+	threePayers = []domain.Payer{{BindingID: "b1", Holder: holder1}, {BindingID: "b2", Holder: holder2}, {BindingID: "b3", Holder: holder3}}
 	// errTransient is what a database or gateway that is briefly away
 	// returns: Temporal retries it.
 	errTransient = errors.New("connection reset by peer")
@@ -72,20 +70,20 @@ type sagaHarness struct {
 	fail map[string]func(attempt int) error
 
 	// What the successful attempts were given.
-	claims   []db.FundClaim
-	queries  []activities.PayersQuery
-	debits   []db.Debit
-	dues     []activities.TopupDue
-	charges  []activities.CardCharge
+	claims   []domain.FundClaim
+	queries  []domain.PayersQuery
+	debits   []domain.SharedAccountDebit
+	dues     []domain.TopupDue
+	charges  []domain.CardCharge
 	reversed []string
-	topups   []activities.TopupRecord
-	outcomes []db.SettlementOutcome
-	refs     map[string][]activities.StepRef
-	cancels  []activities.CancelRecord
+	topups   []domain.TopupRecord
+	outcomes []domain.SettlementOutcome
+	refs     map[string][]domain.SettlementStep
+	cancels  []domain.CancelRecord
 
 	// The world the mocks answer from.
 	fundPay  domain.Amount
-	payers   []activities.Payer
+	payers   []domain.Payer
 	balances map[string]domain.Amount
 	// bookedTopup is a top-up an earlier run of the saga booked (AwaitTopup
 	// answers it); zero for none.
@@ -100,31 +98,27 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 	var ts testsuite.WorkflowTestSuite
 	h := &sagaHarness{
 		t: t, env: ts.NewTestWorkflowEnvironment(),
-		attempts: map[string]int{}, fail: map[string]func(int) error{}, refs: map[string][]activities.StepRef{},
+		attempts: map[string]int{}, fail: map[string]func(int) error{}, refs: map[string][]domain.SettlementStep{},
 		fundPay: domain.Zero, balances: map[string]domain.Amount{}, bookedTopup: domain.Zero,
 	}
 	env := h.env
 	env.SetStartTime(s0)
 	env.RegisterWorkflow(Settlement)
 	env.RegisterWorkflow(SettlementCancel)
-	env.RegisterActivity(&activities.Settlements{})
-
-	// Method values on a nil *Settlements name the activities.
-	var acts *activities.Settlements
-	env.OnActivity(acts.SettleFund, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, c db.FundClaim) (domain.Amount, error) {
+	stub(env, ActivitySettleFund,
+		func(_ context.Context, c domain.FundClaim) (domain.Amount, error) {
 			return h.fundPay, h.call("SettleFund", func() { h.claims = append(h.claims, c) })
 		})
-	env.OnActivity(acts.CancelFund, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, r activities.StepRef) error {
+	stub(env, ActivityCancelFund,
+		func(_ context.Context, r domain.SettlementStep) error {
 			return h.call("CancelFund", func() { h.refs["CancelFund"] = append(h.refs["CancelFund"], r) })
 		})
-	env.OnActivity(acts.FindPayers, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, q activities.PayersQuery) ([]activities.Payer, error) {
+	stub(env, ActivityFindPayers,
+		func(_ context.Context, q domain.PayersQuery) ([]domain.Payer, error) {
 			return h.payers, h.call("FindPayers", func() { h.queries = append(h.queries, q) })
 		})
-	env.OnActivity(acts.DebitSharedAccount, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, d db.Debit) (domain.Amount, error) {
+	stub(env, ActivityDebitSharedAccount,
+		func(_ context.Context, d domain.SharedAccountDebit) (domain.Amount, error) {
 			// Like the store: min(owed, what the binding can give).
 			var taken domain.Amount
 			err := h.call("DebitSharedAccount "+d.BindingID, func() {
@@ -134,42 +128,42 @@ func newSagaHarness(t *testing.T) *sagaHarness {
 			})
 			return taken, err
 		})
-	env.OnActivity(acts.RefundSharedAccount, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, r activities.StepRef) error {
+	stub(env, ActivityRefundSharedAccount,
+		func(_ context.Context, r domain.SettlementStep) error {
 			return h.call("RefundSharedAccount "+r.BindingID, func() {
 				h.refs["RefundSharedAccount"] = append(h.refs["RefundSharedAccount"], r)
 			})
 		})
-	env.OnActivity(acts.AwaitTopup, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, d activities.TopupDue) (domain.Amount, error) {
+	stub(env, ActivityAwaitTopup,
+		func(_ context.Context, d domain.TopupDue) (domain.Amount, error) {
 			return h.bookedTopup, h.call("AwaitTopup "+d.Amount.String(), func() { h.dues = append(h.dues, d) })
 		})
-	env.OnActivity(acts.ChargeCard, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, c activities.CardCharge) error {
+	stub(env, ActivityChargeCard,
+		func(_ context.Context, c domain.CardCharge) error {
 			return h.call("ChargeCard "+c.Key, func() { h.charges = append(h.charges, c) })
 		})
-	env.OnActivity(acts.ReverseCharge, mock.Anything, mock.Anything).Return(
+	stub(env, ActivityReverseCharge,
 		func(_ context.Context, key string) error {
 			return h.call("ReverseCharge "+key, func() { h.reversed = append(h.reversed, key) })
 		})
-	env.OnActivity(acts.RecordTopup, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, r activities.TopupRecord) error {
-			return h.call("RecordTopup "+r.Topup.Method, func() { h.topups = append(h.topups, r) })
+	stub(env, ActivityRecordTopup,
+		func(_ context.Context, r domain.TopupRecord) error {
+			return h.call("RecordTopup "+string(r.Topup.Method), func() { h.topups = append(h.topups, r) })
 		})
-	env.OnActivity(acts.RefundTopup, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, r activities.StepRef) error {
+	stub(env, ActivityRefundTopup,
+		func(_ context.Context, r domain.SettlementStep) error {
 			return h.call("RefundTopup", func() { h.refs["RefundTopup"] = append(h.refs["RefundTopup"], r) })
 		})
-	env.OnActivity(acts.FinishSettlement, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, o db.SettlementOutcome) error {
+	stub(env, ActivityFinishSettlement,
+		func(_ context.Context, o domain.SettlementOutcome) error {
 			entry := "FinishSettlement " + string(o.Status)
 			if o.RefusalCode != "" {
 				entry += " " + o.RefusalCode
 			}
 			return h.call(entry, func() { h.outcomes = append(h.outcomes, o) })
 		})
-	env.OnActivity(acts.MarkCancelled, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, c activities.CancelRecord) error {
+	stub(env, ActivityMarkCancelled,
+		func(_ context.Context, c domain.CancelRecord) error {
 			return h.call("MarkCancelled", func() { h.cancels = append(h.cancels, c) })
 		})
 	return h
@@ -214,7 +208,7 @@ func firstN(n int, err error) func(int) error {
 
 // withPayers makes FindPayers answer ps, each able to give the amount in
 // balances (by binding id).
-func (h *sagaHarness) withPayers(ps []activities.Payer, balances ...string) {
+func (h *sagaHarness) withPayers(ps []domain.Payer, balances ...string) {
 	h.payers = ps
 	for i, b := range balances {
 		h.balances[ps[i].BindingID] = amt(b)
@@ -296,7 +290,7 @@ func (h *sagaHarness) requireLog(want ...string) {
 func failed(step string) string { return step + failedMark }
 
 // requireOutcome checks the one outcome written.
-func (h *sagaHarness) requireOutcome(status domain.SettlementStatus, fund, family, topup string, code domain.Code, at time.Time) db.SettlementOutcome {
+func (h *sagaHarness) requireOutcome(status domain.SettlementStatus, fund, family, topup string, code domain.Code, at time.Time) domain.SettlementOutcome {
 	h.t.Helper()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -319,12 +313,12 @@ func (h *sagaHarness) requireOutcome(status domain.SettlementStatus, fund, famil
 }
 
 // requireConserved checks fund + shared accounts + top-up = the bill.
-func requireConserved(t *testing.T, in SettlementInput, o db.SettlementOutcome) {
+func requireConserved(t *testing.T, in SettlementInput, o domain.SettlementOutcome) {
 	t.Helper()
 	require.Equal(t, in.Total.String(), o.FundPay.Add(o.FamilyAccountPay).Add(o.TopupPay).String(), "money is not conserved")
 }
 
-func (h *sagaHarness) requireDebits(want ...db.Debit) {
+func (h *sagaHarness) requireDebits(want ...domain.SharedAccountDebit) {
 	h.t.Helper()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -361,7 +355,7 @@ func (h *sagaHarness) requireRefs(step string, bindings ...string) {
 
 func requireDetails(t *testing.T, err error, want map[string]any) {
 	t.Helper()
-	de, ok := DomainError(err)
+	de, ok := temporalerr.ToDomain(err)
 	require.True(t, ok, "not a domain error: %v", err)
 	require.Equal(t, want, de.Details)
 }
@@ -400,20 +394,20 @@ func TestSettlement_SharedAccountsPayInPriorityOrderUntilNothingIsOwed(t *testin
 		"FinishSettlement completed",
 	)
 	h.requireDebits(
-		db.Debit{BindingID: "b1", Owed: amt("100.00"), Position: 0},
-		db.Debit{BindingID: "b2", Owed: amt("40.00"), Position: 1},
+		domain.SharedAccountDebit{BindingID: "b1", Owed: amt("100.00"), Position: 0},
+		domain.SharedAccountDebit{BindingID: "b2", Owed: amt("40.00"), Position: 1},
 	)
 	o := h.requireOutcome(domain.SettlementCompleted, "50.00", "100.00", "0.00", "", s0)
 	requireConserved(t, in, o)
 
 	require.Len(t, h.claims, 1)
 	c := h.claims[0]
-	require.Equal(t, db.FundClaim{SettlementID: sid, Patient: patient, Insutype: domain.InsutypeEmployee, MedicalType: domain.MedicalOutpatient,
+	require.Equal(t, domain.FundClaim{SettlementID: sid, Patient: patient, Insutype: domain.InsutypeEmployee, MedicalType: domain.MedicalOutpatient,
 		ServiceDate: domain.DateOf(s0), Medical: c.Medical, At: c.At}, c)
 	require.Equal(t, "150.00", c.Medical.String())
 	requireAt(t, s0, c.At)
 	require.Len(t, h.queries, 1)
-	require.Equal(t, activities.PayersQuery{SettlementID: sid, Patient: patient, ServiceDate: domain.DateOf(s0), At: h.queries[0].At}, h.queries[0])
+	require.Equal(t, domain.PayersQuery{SettlementID: sid, Patient: patient, ServiceDate: domain.DateOf(s0), At: h.queries[0].At}, h.queries[0])
 
 	st := h.state()
 	require.Equal(t, domain.SettlementCompleted, st.Status)
@@ -444,7 +438,7 @@ func TestSettlement_WithoutTheFamilyAccountTheTopupCoversTheRestAndNonMedicalIte
 	requireConserved(t, in, o)
 	require.Len(t, h.topups, 1)
 	tp := h.topups[0].Topup
-	require.Equal(t, db.Topup{SettlementID: sid, Method: "cash", Amount: tp.Amount, ReceiptNo: "R-0001"}, tp)
+	require.Equal(t, domain.Topup{SettlementID: sid, Method: "cash", Amount: tp.Amount, ReceiptNo: "R-0001"}, tp)
 	require.Equal(t, "90.00", tp.Amount.String())
 }
 
@@ -468,7 +462,7 @@ func TestSettlement_NonMedicalItemsAreNeverOwedToTheSharedAccounts(t *testing.T)
 	// The fund is claimed for the medical part only, and the account is
 	// asked for medical − fund, not for the non-medical 30.00.
 	require.Equal(t, "100.00", h.claims[0].Medical.String())
-	h.requireDebits(db.Debit{BindingID: "b1", Owed: amt("60.00"), Position: 0})
+	h.requireDebits(domain.SharedAccountDebit{BindingID: "b1", Owed: amt("60.00"), Position: 0})
 	o := h.requireOutcome(domain.SettlementCompleted, "40.00", "60.00", "30.00", "", s0.Add(time.Minute))
 	requireConserved(t, in, o)
 	require.Equal(t, "30.00", h.dues[0].Amount.String())
@@ -503,11 +497,11 @@ func TestSettlement_PartialAccountThenExactCashTopupCompletes(t *testing.T) {
 		"AwaitTopup 50.00", "RecordTopup cash", "FinishSettlement completed",
 	)
 	h.requireDebits(
-		db.Debit{BindingID: "b1", Owed: amt("120.00"), Position: 0},
-		db.Debit{BindingID: "b2", Owed: amt("70.00"), Position: 1},
-		db.Debit{BindingID: "b3", Owed: amt("50.00"), Position: 2},
+		domain.SharedAccountDebit{BindingID: "b1", Owed: amt("120.00"), Position: 0},
+		domain.SharedAccountDebit{BindingID: "b2", Owed: amt("70.00"), Position: 1},
+		domain.SharedAccountDebit{BindingID: "b3", Owed: amt("50.00"), Position: 2},
 	)
-	require.Equal(t, []activities.TopupDue{{SettlementID: sid, Amount: h.dues[0].Amount}}, h.dues)
+	require.Equal(t, []domain.TopupDue{{SettlementID: sid, Amount: h.dues[0].Amount}}, h.dues)
 	require.Equal(t, "R-0004", h.topups[0].Topup.ReceiptNo)
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0.Add(2*time.Minute))
 	requireConserved(t, in, o)
@@ -526,10 +520,10 @@ func TestSettlement_CardGivenWithTheBillIsChargedAndRecorded(t *testing.T) {
 		"AwaitTopup 50.00", "ChargeCard "+chargeKey(1), "RecordTopup bank_card", "FinishSettlement completed")...)
 	require.Len(t, h.charges, 1)
 	c := h.charges[0]
-	require.Equal(t, activities.CardCharge{SettlementID: sid, Key: chargeKey(1), Token: "tok_visa_4242", Amount: c.Amount, At: c.At}, c)
+	require.Equal(t, domain.CardCharge{SettlementID: sid, Key: chargeKey(1), Token: "tok_visa_4242", Amount: c.Amount, At: c.At}, c)
 	require.Equal(t, "50.00", c.Amount.String())
 	tp := h.topups[0].Topup
-	require.Equal(t, db.Topup{SettlementID: sid, Method: "bank_card", Amount: tp.Amount, ChargeID: chargeKey(1)}, tp)
+	require.Equal(t, domain.Topup{SettlementID: sid, Method: "bank_card", Amount: tp.Amount, ChargeID: chargeKey(1)}, tp)
 	require.Equal(t, "50.00", tp.Amount.String())
 	o := h.requireOutcome(domain.SettlementCompleted, "80.00", "70.00", "50.00", "", s0)
 	requireConserved(t, in, o)

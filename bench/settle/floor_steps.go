@@ -56,14 +56,14 @@ func (f *stepsFloor) settle(ctx context.Context, n int64) error {
 	if err != nil || !created {
 		return fmt.Errorf("settlement %s not created: %v", id, err)
 	}
-	fundPay, err := f.steps.SettleFund(ctx, db.FundClaim{
+	fundPay, err := f.steps.SettleFund(ctx, domain.FundClaim{
 		SettlementID: id, Patient: fam.Child, Insutype: domain.InsutypeResident, MedicalType: domain.MedicalOutpatient,
 		ServiceDate: f.today, Medical: floorMedical, At: now,
 	})
 	if err != nil {
 		return err
 	}
-	payers, err := f.steps.FindPayers(ctx, activities.PayersQuery{SettlementID: id, Patient: fam.Child, ServiceDate: f.today, At: now})
+	payers, err := f.steps.FindPayers(ctx, domain.PayersQuery{SettlementID: id, Patient: fam.Child, ServiceDate: f.today, At: now})
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (f *stepsFloor) settle(ctx context.Context, n int64) error {
 		return fmt.Errorf("%d payers for %s, want 1", len(payers), fam.Child)
 	}
 	owed := floorMedical.Sub(fundPay)
-	taken, err := f.steps.DebitSharedAccount(ctx, db.Debit{
+	taken, err := f.steps.DebitSharedAccount(ctx, domain.SharedAccountDebit{
 		SettlementID: id, BindingID: payers[0].BindingID, Patient: fam.Child, Institution: demo.Hospital,
 		Owed: owed, Position: 0, At: now, Year: f.today.Year,
 	})
@@ -79,18 +79,18 @@ func (f *stepsFloor) settle(ctx context.Context, n int64) error {
 		return err
 	}
 	due := owed.Sub(taken).Add(floorTopup)
-	if _, err := f.steps.AwaitTopup(ctx, activities.TopupDue{SettlementID: id, Amount: due}); err != nil {
+	if _, err := f.steps.AwaitTopup(ctx, domain.TopupDue{SettlementID: id, Amount: due}); err != nil {
 		return err
 	}
 	key := id + ":charge:1"
-	if err := f.steps.ChargeCard(ctx, activities.CardCharge{SettlementID: id, Key: key, Token: "tok_bench", Amount: due, At: now}); err != nil {
+	if err := f.steps.ChargeCard(ctx, domain.CardCharge{SettlementID: id, Key: key, Token: "tok_bench", Amount: due, At: now}); err != nil {
 		return err
 	}
-	topup := db.Topup{SettlementID: id, Method: string(domain.TopupBankCard), Amount: due, ChargeID: key}
-	if err := f.steps.RecordTopup(ctx, activities.TopupRecord{Topup: topup, At: now}); err != nil {
+	topup := domain.Topup{SettlementID: id, Method: domain.TopupBankCard, Amount: due, ChargeID: key}
+	if err := f.steps.RecordTopup(ctx, domain.TopupRecord{Topup: topup, At: now}); err != nil {
 		return err
 	}
-	return f.steps.FinishSettlement(ctx, db.SettlementOutcome{
+	return f.steps.FinishSettlement(ctx, domain.SettlementOutcome{
 		ID: id, Status: domain.SettlementCompleted, FundPay: fundPay, FamilyAccountPay: taken, TopupPay: due, TopupDue: domain.Zero, At: now,
 	})
 }

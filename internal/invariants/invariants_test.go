@@ -2,6 +2,7 @@ package invariants_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -129,14 +130,15 @@ func TestCheck_UsageBeforeTheLastTermsChange_IsNotHeldToTheNewLimit(t *testing.T
 			t.Fatal(err)
 		}
 	}
-	changedAt := time.Date(2026, 6, 1, 10, 0, 0, 0, domain.Beijing)
+	changedAt := testclock.Now()
+	year := domain.DateOf(changedAt).Year
 	id := "usage-years-binding"
 	limit := domain.MustAmount("1000.00")
 	if err := store.CreateBinding(ctx, db.NewBinding{ID: id, Holder: holder, Beneficiary: child, Relation: domain.RelationChild,
 		Terms: domain.Terms{AnnualLimit: &limit}, At: changedAt.AddDate(-2, 0, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.DB().ExecContext(ctx, `INSERT INTO binding_usage (binding_id, year, used) VALUES ($1, 2025, 900.00), ($1, 2026, 100.00)`, id); err != nil {
+	if _, err := store.DB().ExecContext(ctx, `INSERT INTO binding_usage (binding_id, year, used) VALUES ($1, $2, 900.00), ($1, $3, 100.00)`, id, year-1, year); err != nil {
 		t.Fatal(err)
 	}
 	lower := domain.MustAmount("500.00")
@@ -162,10 +164,10 @@ func TestCheck_UsageBeforeTheLastTermsChange_IsNotHeldToTheNewLimit(t *testing.T
 	if got := violations(); len(got) != 0 {
 		t.Fatalf("a limit lowered below last year's usage only: violations %q", got)
 	}
-	if _, err := store.DB().ExecContext(ctx, `UPDATE binding_usage SET used = 500.01 WHERE binding_id = $1 AND year = 2026`, id); err != nil {
+	if _, err := store.DB().ExecContext(ctx, `UPDATE binding_usage SET used = 500.01 WHERE binding_id = $1 AND year = $2`, id, year); err != nil {
 		t.Fatal(err)
 	}
-	if got := violations(); len(got) != 1 || !strings.HasPrefix(got[0], id+" 2026:") {
-		t.Fatalf("usage above the limit in the year of the change: violations %q, want the 2026 one", got)
+	if got := violations(); len(got) != 1 || !strings.HasPrefix(got[0], fmt.Sprintf("%s %d:", id, year)) {
+		t.Fatalf("usage above the limit in the year of the change: violations %q, want the %d one", got, year)
 	}
 }

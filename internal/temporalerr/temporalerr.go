@@ -1,4 +1,9 @@
-package workflows
+// Package temporalerr carries domain errors across Temporal: a refusal
+// becomes a non-retryable application error whose type is the stable code,
+// and such an error becomes the domain error again on the other side. It
+// imports only domain and the Temporal SDK, so both workflows and
+// activities use it.
+package temporalerr
 
 import (
 	"errors"
@@ -8,18 +13,18 @@ import (
 	"gongji/domain"
 )
 
-// businessError turns a domain error into a non-retryable application
-// error whose type is the stable code, so that it crosses Temporal intact.
-func businessError(e *domain.Error) error {
+// FromDomain turns a domain error into a non-retryable application error
+// whose type is its code, keeping its message and details.
+func FromDomain(e *domain.Error) error {
 	if e.Details == nil {
 		return temporal.NewNonRetryableApplicationError(e.Message, string(e.Code), nil)
 	}
 	return temporal.NewNonRetryableApplicationError(e.Message, string(e.Code), nil, e.Details)
 }
 
-// DomainError recovers the domain error a workflow, update or activity
+// ToDomain recovers the domain error a workflow, update or activity
 // refused with; ok is false for any other failure.
-func DomainError(err error) (*domain.Error, bool) {
+func ToDomain(err error) (*domain.Error, bool) {
 	var de *domain.Error
 	if errors.As(err, &de) {
 		return de, true
