@@ -20,7 +20,7 @@ func (s *server) submitBinding(c *gin.Context) error {
 		return err
 	}
 	at := s.now()
-	if b, err = s.app.Submit(c, actor(c), b, at); err != nil {
+	if b, err = s.app.Submit(c, principal(c), b, at); err != nil {
 		return err
 	}
 	return s.respondBinding(c, b, at)
@@ -50,7 +50,7 @@ func (s *server) reviewBinding(c *gin.Context) error {
 		return err
 	}
 	at := s.now()
-	if b, err = s.app.Review(c, actor(c), b, decision, req.Reason, at); err != nil {
+	if b, err = s.app.Review(c, principal(c), b, decision, req.Reason, at); err != nil {
 		return err
 	}
 	return s.respondBinding(c, b, at)
@@ -69,7 +69,7 @@ func (s *server) patchBinding(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := app.RequireHolder(actor(c), b); err != nil {
+	if err := app.RequireHolder(principal(c), b); err != nil {
 		return err
 	}
 	var req patchBindingRequest
@@ -81,7 +81,7 @@ func (s *server) patchBinding(c *gin.Context) error {
 		return err
 	}
 	at := s.now()
-	if b, err = s.app.ChangeTerms(c, actor(c), b, terms, at); err != nil {
+	if b, err = s.app.ChangeTerms(c, principal(c), b, terms, at); err != nil {
 		return err
 	}
 	return s.respondBinding(c, b, at)
@@ -120,7 +120,7 @@ func (s *server) unbindBinding(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := app.RequireHolder(actor(c), b); err != nil {
+	if err := app.RequireHolder(principal(c), b); err != nil {
 		return err
 	}
 	var req unbindRequest
@@ -130,7 +130,7 @@ func (s *server) unbindBinding(c *gin.Context) error {
 		}
 	}
 	at := s.now()
-	if b, err = s.app.Unbind(c, actor(c), b, req.Reason, at); err != nil {
+	if b, err = s.app.Unbind(c, principal(c), b, req.Reason, at); err != nil {
 		return err
 	}
 	return s.respondBinding(c, b, at)
@@ -159,7 +159,7 @@ func (s *server) consentBinding(c *gin.Context) error {
 		return err
 	}
 	at := s.now()
-	if b, err = s.app.Consent(c, actor(c), b, decision, at); err != nil {
+	if b, err = s.app.Consent(c, principal(c), b, decision, at); err != nil {
 		return err
 	}
 	return s.respondBinding(c, b, at)

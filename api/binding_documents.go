@@ -23,14 +23,14 @@ func (s *server) postDocument(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := app.RequireHolder(actor(c), b); err != nil {
+	if err := app.RequireHolder(principal(c), b); err != nil {
 		return err
 	}
 	kind, content, err := readUpload(c)
 	if err != nil {
 		return err
 	}
-	saved, err := s.app.AddDocument(c, actor(c), b, kind, content)
+	saved, err := s.app.AddDocument(c, principal(c), b, kind, content)
 	if err != nil {
 		return err
 	}

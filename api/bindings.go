@@ -35,7 +35,7 @@ func (s *server) postBinding(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.app.RequestBinding(c, actor(c), app.BindingRequest{
+	b, err := s.app.RequestBinding(c, principal(c), app.BindingRequest{
 		Beneficiary: beneficiaryID, Relation: relation, Terms: domain.Terms{AnnualLimit: req.AnnualLimit, ValidUntil: req.ValidUntil},
 	}, at)
 	if err != nil {

@@ -74,7 +74,7 @@ func (s *server) postPremiumPayment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.app.PayPremium(c, actor(c), req, s.now())
+	res, err := s.app.PayPremium(c, principal(c), req, s.now())
 	if err != nil {
 		return err
 	}

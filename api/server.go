@@ -140,9 +140,6 @@ func recoverPanics(c *gin.Context) {
 	c.Next()
 }
 
-// actor is the caller, as the use cases name who acts.
-func actor(c *gin.Context) domain.Principal { return principal(c) }
-
 func (s *server) today() domain.Date { return domain.DateOf(s.now()) }
 
 // pathIDNumber validates the :id_number path parameter.

@@ -47,7 +47,7 @@ func (s *server) postTopup(c *gin.Context) error {
 		return domain.Errorf(domain.CodeInvalidRequest, "receipt_no must be 1 to 64 letters, digits or -._:").
 			WithDetails(map[string]any{"field": "receipt_no"})
 	}
-	res, err := s.app.Topup(c, actor(c), st, app.TopupRequest{Method: method, Amount: *body.Amount, ReceiptNo: body.ReceiptNo, CardToken: body.CardToken})
+	res, err := s.app.Topup(c, principal(c), st, app.TopupRequest{Method: method, Amount: *body.Amount, ReceiptNo: body.ReceiptNo, CardToken: body.CardToken})
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *server) postCancel(c *gin.Context) error {
 	if err := requireFields(field{"reason", body.Reason != nil}); err != nil {
 		return err
 	}
-	res, err := s.app.Cancel(c, actor(c), st, *body.Reason)
+	res, err := s.app.Cancel(c, principal(c), st, *body.Reason)
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ func (s *server) postSettlement(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.app.Settle(c, actor(c), req, s.now())
+	res, err := s.app.Settle(c, principal(c), req, s.now())
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *server) loadSettlement(c *gin.Context) (db.Settlement, error) {
 	if err != nil {
 		return db.Settlement{}, err
 	}
-	if err := app.CheckInstitution(actor(c), st); err != nil {
+	if err := app.CheckInstitution(principal(c), st); err != nil {
 		return db.Settlement{}, err
 	}
 	return st, nil

@@ -55,7 +55,7 @@ func (s *server) putEnrolment(c *gin.Context) error {
 		return err
 	}
 	put := domain.Enrolment{IDNumber: id, Insutype: insutype, Admdvs: admdvs, Status: status, Arrears: *req.Arrears}
-	e, err := s.app.PutEnrolment(c, actor(c), put, s.now())
+	e, err := s.app.PutEnrolment(c, principal(c), put, s.now())
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func (s *server) postDeath(c *gin.Context) error {
 	if err := requireFields(field{"date", !req.Date.IsZero()}); err != nil {
 		return err
 	}
-	p, err := s.app.RecordDeath(c, actor(c), id, req.Date, s.now())
+	p, err := s.app.RecordDeath(c, principal(c), id, req.Date, s.now())
 	if err != nil {
 		return err
 	}
