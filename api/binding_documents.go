@@ -1,63 +1,37 @@
 package api
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"slices"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
+	"gongji/app"
 	"gongji/domain"
-	"gongji/workflows"
 )
 
 // maxUploadBody bounds a whole upload: the file and its form framing.
 const maxUploadBody = domain.MaxDocumentSize + 64<<10
 
 // postDocument handles POST /v1/bindings/{id}/documents: a multipart
-// upload with a `kind` field and a `file` part. The type is sniffed from
-// the content; the file is stored with its SHA-256 and the workflow is told
-// only its id. If the workflow refuses it (or does not answer), the stored
-// file and its history entry are removed again.
+// upload with a `kind` field and a `file` part (app.AddDocument).
 func (s *server) postDocument(c *gin.Context) error {
 	b, err := s.loadBinding(c)
 	if err != nil {
 		return err
 	}
-	if err := requireHolder(c, b); err != nil {
+	if err := app.RequireHolder(principal(c), b); err != nil {
 		return err
 	}
 	kind, content, err := readUpload(c)
 	if err != nil {
 		return err
 	}
-	mediaType := http.DetectContentType(content)
-	if !slices.Contains(domain.DocumentMediaTypes, mediaType) {
-		return domain.Errorf(domain.CodeDocumentType, "a proof must be a JPEG, PNG or PDF file").
-			WithDetails(map[string]any{"allowed": domain.DocumentMediaTypes})
-	}
-	sum := sha256.Sum256(content)
-	doc := domain.Document{
-		ID: uuid.NewString(), BindingID: b.ID, Kind: kind, MediaType: mediaType, Size: int64(len(content)),
-		SHA256: hex.EncodeToString(sum[:]), UploadedBy: principal(c).String(),
-	}
-	saved, err := s.store.AddDocument(c, doc, content)
+	saved, err := s.app.AddDocument(c, principal(c), b, kind, content)
 	if err != nil {
-		return err
-	}
-	if err := s.updateBinding(c, b.ID, workflows.UpdateAddDocument, workflows.DocumentAdded{DocumentID: saved.ID}); err != nil {
-		// A refused upload changes nothing: take the stored file back,
-		// even if the client has gone away meanwhile.
-		if rmErr := s.store.RemoveDocument(context.WithoutCancel(c), b.ID, saved.ID); rmErr != nil {
-			logger(c).Error("remove refused document", "binding_id", b.ID, "document_id", saved.ID, "error", rmErr)
-		}
 		return err
 	}
 	c.JSON(http.StatusCreated, toDocumentResponse(saved))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongji/app"
 	"gongji/db"
 	"gongji/domain"
 )
@@ -20,34 +21,10 @@ func (s *server) loadBinding(c *gin.Context) (domain.Binding, error) {
 	return s.store.Binding(c, id, s.today().Year)
 }
 
-// canRead says who may read a binding: its holder and beneficiary, a
-// reviewer once it was submitted for review, and admins.
-func canRead(p domain.Principal, b domain.Binding) bool {
-	switch p.Role {
-	case domain.RoleInsured:
-		return p.Subject == string(b.Holder) || p.Subject == string(b.Beneficiary)
-	case domain.RoleReviewer:
-		return !b.SubmittedAt.IsZero()
-	case domain.RoleAdmin:
-		return true
-	}
-	return false
-}
-
-// requireHolder refuses anyone but the binding's holder.
-func requireHolder(c *gin.Context, b domain.Binding) error {
-	if principal(c).Subject != string(b.Holder) {
-		return domain.Errorf(domain.CodeForbidden, "only the binding's holder may do this")
-	}
-	return nil
-}
-
-func (s *server) respondBinding(c *gin.Context, status int, id string) error {
-	b, err := s.store.Binding(c, id, s.today().Year)
-	if err != nil {
-		return err
-	}
-	c.JSON(status, toBindingResponse(b, s.now()))
+// respondBinding answers 200 with the binding a use case returned, as
+// read at at.
+func (s *server) respondBinding(c *gin.Context, b domain.Binding, at time.Time) error {
+	c.JSON(http.StatusOK, toBindingResponse(b, at))
 	return nil
 }
 
@@ -57,7 +34,7 @@ func (s *server) getBinding(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if !canRead(principal(c), b) {
+	if !app.CanRead(principal(c), b) {
 		return domain.Errorf(domain.CodeForbidden, "this binding is not yours")
 	}
 	c.JSON(http.StatusOK, toBindingResponse(b, s.now()))

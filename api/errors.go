@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongji/app"
 	"gongji/domain"
 )
 
@@ -132,9 +133,5 @@ func abortWithError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, errorBody{Error: errorPayload{Code: de.Code, Message: de.Message, Details: de.Details}})
 }
 
-func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(loggerKey); ok {
-		return l.(*slog.Logger)
-	}
-	return slog.Default()
-}
+// logger is the request's logger, which carries its id.
+func logger(c *gin.Context) *slog.Logger { return app.Logger(c.Request.Context()) }

@@ -64,7 +64,7 @@ func (s *server) putFamilyPriority(c *gin.Context) error {
 	}
 	order, err := s.store.SetPayerOrder(c, db.PayerOrderChange{
 		Beneficiary: beneficiary, BindingIDs: ids, Holder: domain.IDNumber(principal(c).Subject),
-		By: actor(c).String(), At: s.now(),
+		By: principal(c).String(), At: s.now(),
 	})
 	if err != nil {
 		return err

@@ -7,15 +7,16 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
+
+	"gongji/app"
 )
 
 // Temporal is the part of the Temporal client the API uses: health for
-// /readyz, and starting, signalling and updating workflows.
+// /readyz, and what its use cases need (starting, signalling and
+// updating workflows).
 type Temporal interface {
+	app.Temporal
 	CheckHealth(ctx context.Context, req *client.CheckHealthRequest) (*client.CheckHealthResponse, error)
-	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
-	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
-	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
 }
 
 func (s *server) healthz(c *gin.Context) {

@@ -45,7 +45,7 @@ func (s *server) putMyPriority(c *gin.Context) error {
 		return err
 	}
 	order, err := s.store.SetPayerOrder(c, db.PayerOrderChange{
-		Beneficiary: domain.IDNumber(principal(c).Subject), BindingIDs: ids, By: actor(c).String(), At: s.now(),
+		Beneficiary: domain.IDNumber(principal(c).Subject), BindingIDs: ids, By: principal(c).String(), At: s.now(),
 	})
 	if err != nil {
 		return err

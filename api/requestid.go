@@ -7,12 +7,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+
+	"gongji/app"
 )
 
 const (
 	requestIDHeader = "X-Request-ID"
 	requestIDKey    = "request_id"
-	loggerKey       = "logger"
 )
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -28,7 +29,7 @@ func withRequestID(base *slog.Logger) gin.HandlerFunc {
 		c.Set(requestIDKey, id)
 		c.Header(requestIDHeader, id)
 		l := base.With("request_id", id)
-		c.Set(loggerKey, l)
+		c.Request = c.Request.WithContext(app.WithLogger(c.Request.Context(), l))
 		start := time.Now()
 		c.Next()
 		l.Info("request", "method", c.Request.Method, "route", c.FullPath(), "status", c.Writer.Status(),

@@ -12,9 +12,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"gongji/app"
 	"gongji/db"
 	"gongji/domain"
 )
+
+// bindingUpdateTimeout bounds how long a request waits for a binding's
+// workflow to answer an update (the worker may be down or the workflow
+// busy); the client then gets UNAVAILABLE instead of hanging.
+const bindingUpdateTimeout = 10 * time.Second
 
 // Deps is what the API needs to run.
 type Deps struct {
@@ -34,11 +40,11 @@ type Deps struct {
 }
 
 type server struct {
-	store        *db.Store
-	temporal     Temporal
-	taskQueue    string
-	topupTimeout time.Duration
-	now          func() time.Time
+	store    *db.Store
+	temporal Temporal
+	// app runs the use cases the handlers decode for and encode.
+	app *app.App
+	now func() time.Time
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -56,10 +62,10 @@ func newRouter(d Deps) *gin.Engine {
 	if d.Registry == nil {
 		d.Registry = NewRegistry()
 	}
-	if d.TopupTimeout <= 0 {
-		d.TopupTimeout = 15 * time.Minute
-	}
-	s := &server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, topupTimeout: d.TopupTimeout, now: d.Now}
+	s := &server{store: d.Store, temporal: d.Temporal, now: d.Now, app: app.New(app.Config{
+		Store: d.Store, Temporal: d.Temporal, TaskQueue: d.TaskQueue, TopupTimeout: d.TopupTimeout,
+		BindingUpdateTimeout: bindingUpdateTimeout,
+	})}
 	metrics := newHTTPMetrics(d.Registry)
 
 	r := gin.New()

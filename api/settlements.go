@@ -1,30 +1,17 @@
 package api
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
+	"gongji/app"
 	"gongji/db"
 	"gongji/domain"
-	"gongji/workflows"
 )
-
-// settleWait is how long POST /v1/settlements waits for the saga to
-// finish before answering 202.
-const settleWait = 3 * time.Second
 
 type itemRequest struct {
 	Code     *string        `json:"code"`
@@ -49,18 +36,9 @@ type postSettlementRequest struct {
 	Topup            *topupSpec    `json:"topup"`
 }
 
-// settlementRequest is a POST body that passed validation.
-type settlementRequest struct {
-	VisitNo          string             `json:"visit_no"`
-	Patient          domain.IDNumber    `json:"patient_id_number"`
-	CertType         domain.CertType    `json:"cert_type"`
-	MedicalType      domain.MedicalType `json:"medical_type"`
-	ServiceDate      domain.Date        `json:"service_date"`
-	Items            []domain.Item      `json:"items"`
-	UseFamilyAccount bool               `json:"use_family_account"`
-	TopupMethod      domain.TopupMethod `json:"topup_method"`
-	CardToken        string             `json:"card_token"`
-}
+// settlementRequest is a POST body that passed validation: app.Settle's
+// input.
+type settlementRequest = app.SettlementRequest
 
 func (s *server) parseSettlement(c *gin.Context) (settlementRequest, error) {
 	var req postSettlementRequest
@@ -117,150 +95,30 @@ func (s *server) parseSettlement(c *gin.Context) (settlementRequest, error) {
 	return out, nil
 }
 
-// postSettlement handles POST /v1/settlements: for a new visit the rules
-// are checked first (a refusal takes nothing); then the saga
-// settlement:<institution code>:<visit no> runs. The same visit again
-// answers with the settlement already there, or 409 if the body differs.
+// postSettlement handles POST /v1/settlements (app.Settle): 200 once the
+// settlement is final, else 202 with Location.
 func (s *server) postSettlement(c *gin.Context) error {
 	req, err := s.parseSettlement(c)
 	if err != nil {
 		return err
 	}
-	institution := domain.InstitutionCode(principal(c).Subject)
-	items, _ := json.Marshal(req.Items)
-	hash, _ := json.Marshal(req)
-	sum := sha256.Sum256(hash)
-	total, medical, nonMedical := domain.BillTotals(req.Items)
-	// A visit already recorded is answered as it stands (or its saga
-	// started again) without the rules: they were checked when it was
-	// accepted, and a retry must not read as "nothing was taken" because
-	// something changed since.
-	st, found, err := s.store.SettlementByVisit(c, string(institution), req.VisitNo)
+	res, err := s.app.Settle(c, principal(c), req, s.now())
 	if err != nil {
 		return err
 	}
-	if !found {
-		patient, err := s.checkSettlementRules(c, institution, req)
-		if err != nil {
-			return err
-		}
-		st, _, err = s.store.CreateSettlement(c, db.Settlement{
-			ID: uuid.NewString(), Institution: string(institution), VisitNo: req.VisitNo, Patient: string(req.Patient),
-			CertType: string(req.CertType), MedicalType: string(req.MedicalType), ServiceDate: req.ServiceDate,
-			Insutype: string(patient.Enrolment.Insutype), ItemsJSON: items, UseFamilyAccount: req.UseFamilyAccount,
-			TopupMethod: string(req.TopupMethod), RequestHash: hex.EncodeToString(sum[:]), Total: total,
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if st.RequestHash != hex.EncodeToString(sum[:]) {
-		return domain.Errorf(domain.CodeSettlementConflict, "visit %s was already settled with another request", req.VisitNo).
-			WithDetails(map[string]any{"settlement_id": st.ID})
-	}
-	var run client.WorkflowRun
-	// A settlement that has not ended has its saga started again: a no-op
-	// while its run is alive, a fresh run (every step idempotent on the
-	// settlement id) if the last one failed, was terminated or never began.
-	if !st.Status.IsFinal() {
-		in := workflows.SettlementInput{
-			SettlementID: st.ID, Institution: institution, Patient: req.Patient, Insutype: domain.Insutype(st.Insutype),
-			MedicalType: req.MedicalType, ServiceDate: req.ServiceDate, Total: total, Medical: medical, NonMedical: nonMedical,
-			UseFamilyAccount: req.UseFamilyAccount, TopupMethod: req.TopupMethod, CardToken: req.CardToken, TopupTimeout: s.topupTimeout,
-		}
-		if run, err = s.startSettlement(c, in, req.VisitNo); err != nil {
-			return err
-		}
-	}
-	return s.respondSettlementWhenSettled(c, st.ID, run)
-}
-
-// checkSettlementRules refuses a settlement as a whole, before anything is
-// written, and returns the patient.
-func (s *server) checkSettlementRules(ctx context.Context, code domain.InstitutionCode, req settlementRequest) (domain.Party, error) {
-	sc := domain.SettlementCase{MedicalType: req.MedicalType, ServiceDate: req.ServiceDate, Today: s.today()}
-	inst, found, err := s.store.Institution(ctx, code)
-	if err != nil {
-		return domain.Party{}, err
-	}
-	if found {
-		sc.Institution = &inst
-	}
-	patient, found, err := s.party(ctx, req.Patient)
-	if err != nil {
-		return domain.Party{}, err
-	}
-	if found {
-		sc.Patient = &patient
-		if sc.Filings, err = s.store.Filings(ctx, req.Patient); err != nil {
-			return domain.Party{}, err
-		}
-	}
-	if err := domain.CheckSettlement(sc, domain.DefaultPools); err != nil {
-		return domain.Party{}, err
-	}
-	if req.UseFamilyAccount {
-		bindings, err := s.store.ActiveBindingsFor(ctx, req.Patient, req.ServiceDate)
-		if err != nil {
-			return domain.Party{}, err
-		}
-		if len(bindings) == 0 {
-			return domain.Party{}, domain.Errorf(domain.CodeNoActiveBinding, "the patient has no family binding active on %s", req.ServiceDate)
-		}
-	}
-	return patient, nil
-}
-
-// startSettlement starts the saga, or finds its run alive, and returns the
-// run; nil when its last run has already closed.
-func (s *server) startSettlement(c *gin.Context, in workflows.SettlementInput, visitNo string) (client.WorkflowRun, error) {
-	run, err := s.temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{
-		ID:                    workflows.SettlementWorkflowID(in.Institution, visitNo),
-		TaskQueue:             s.taskQueue,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-		// Where a worker shares this client (gongji dev), the first
-		// workflow task comes back with the start instead of a trip
-		// through the task queue.
-		EnableEagerStart: true,
-	}, workflows.Settlement, in)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	switch {
-	case errors.As(err, &started):
-		return nil, nil
-	case err != nil:
-		logger(c).Error("start settlement workflow", "settlement_id", in.SettlementID, "error", err)
-		return nil, domain.Errorf(domain.CodeUnavailable, "the workflow service is unavailable; send the same request again")
-	}
-	return run, nil
-}
-
-// respondSettlementWhenSettled answers 200 once the settlement is final,
-// or 202 with Location if it is still running after settleWait. Given the
-// saga's run, it first waits for the run to end on the Temporal server (a
-// long poll that wakes the moment the run closes, with no database reads
-// meanwhile); then, or without a run, it re-reads the database until the
-// deadline.
-func (s *server) respondSettlementWhenSettled(c *gin.Context, id string, run client.WorkflowRun) error {
-	deadline := time.Now().Add(settleWait)
-	if run != nil {
-		ctx, cancel := context.WithDeadline(c, deadline)
-		_ = run.Get(ctx, nil)
-		cancel()
-	}
-	st, final, err := awaitFinal(c, time.Until(deadline), func() (db.Settlement, bool, error) {
-		st, err := s.store.Settlement(c, id)
-		return st, st.Status.IsFinal(), err
-	})
-	if err != nil {
-		return err
-	}
-	if final {
-		c.JSON(http.StatusOK, toSettlementResponse(st))
-		return nil
-	}
-	c.Header("Location", "/v1/settlements/"+id)
-	c.JSON(http.StatusAccepted, toSettlementResponse(st))
+	respondSettlement(c, res)
 	return nil
+}
+
+// respondSettlement answers 200 when the settlement is final, else 202
+// with its Location.
+func respondSettlement(c *gin.Context, res app.SettlementResult) {
+	status := http.StatusOK
+	if !res.Final {
+		status = http.StatusAccepted
+		c.Header("Location", "/v1/settlements/"+res.Settlement.ID)
+	}
+	c.JSON(status, toSettlementResponse(res.Settlement))
 }
 
 // loadSettlement reads the settlement in the path; an institution may
@@ -274,8 +132,8 @@ func (s *server) loadSettlement(c *gin.Context) (db.Settlement, error) {
 	if err != nil {
 		return db.Settlement{}, err
 	}
-	if p := principal(c); p.Role == domain.RoleInstitution && p.Subject != st.Institution {
-		return db.Settlement{}, domain.Errorf(domain.CodeForbidden, "this settlement belongs to another institution")
+	if err := app.CheckInstitution(principal(c), st); err != nil {
+		return db.Settlement{}, err
 	}
 	return st, nil
 }

@@ -27,7 +27,8 @@ func toEnrolmentResponse(e domain.Enrolment) enrolmentResponse {
 	return enrolmentResponse{IDNumber: string(e.IDNumber), Insutype: string(e.Insutype), Admdvs: string(e.Admdvs), Status: string(e.Status), Arrears: e.Arrears}
 }
 
-// putEnrolment handles PUT /v1/persons/{id_number}/enrolment.
+// putEnrolment handles PUT /v1/persons/{id_number}/enrolment
+// (app.PutEnrolment).
 func (s *server) putEnrolment(c *gin.Context) error {
 	id, err := s.pathIDNumber(c)
 	if err != nil {
@@ -54,11 +55,10 @@ func (s *server) putEnrolment(c *gin.Context) error {
 		return err
 	}
 	put := domain.Enrolment{IDNumber: id, Insutype: insutype, Admdvs: admdvs, Status: status, Arrears: *req.Arrears}
-	e, pending, err := s.store.PutEnrolmentEndingBindings(c, put, s.bindingEnding(c, coverReason(put)))
+	e, err := s.app.PutEnrolment(c, principal(c), put, s.now())
 	if err != nil {
 		return err
 	}
-	s.terminateBindings(c, pending)
 	c.JSON(http.StatusOK, toEnrolmentResponse(e))
 	return nil
 }

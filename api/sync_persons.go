@@ -102,7 +102,7 @@ type deathRequest struct {
 	Date domain.Date `json:"date"`
 }
 
-// postDeath handles POST /v1/persons/{id_number}/death.
+// postDeath handles POST /v1/persons/{id_number}/death (app.RecordDeath).
 func (s *server) postDeath(c *gin.Context) error {
 	id, err := s.pathIDNumber(c)
 	if err != nil {
@@ -115,14 +115,10 @@ func (s *server) postDeath(c *gin.Context) error {
 	if err := requireFields(field{"date", !req.Date.IsZero()}); err != nil {
 		return err
 	}
-	if err := domain.ValidateDeath(id, req.Date, s.today()); err != nil {
-		return err
-	}
-	p, pending, err := s.store.RecordDeathEndingBindings(c, id, req.Date, s.bindingEnding(c, deathReason(id, req.Date)))
+	p, err := s.app.RecordDeath(c, principal(c), id, req.Date, s.now())
 	if err != nil {
 		return err
 	}
-	s.terminateBindings(c, pending)
 	c.JSON(http.StatusOK, toPersonResponse(p))
 	return nil
 }

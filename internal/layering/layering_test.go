@@ -26,11 +26,14 @@ var allowed = map[string][]string{
 	"gongji/workflows":  {"gongji/domain", "gongji/internal/temporalerr"},
 	"gongji/webhook":    {"gongji/domain", "gongji/db"},
 	"gongji/worker":     {"gongji/domain", "gongji/db", "gongji/external", "gongji/activities", "gongji/workflows"},
-	// The API reads rows, sends domain messages to workflows by their ids
-	// and names, and reads refusals back. It imports activities only for
-	// activities.NoWorkflowReason, the history reason of a binding closed
-	// without its workflow.
-	"gongji/api": {"gongji/domain", "gongji/db", "gongji/workflows", "gongji/internal/temporalerr", "gongji/activities"},
+	// The use cases check the rules, write rows, send domain messages to
+	// workflows by their ids and names, and read refusals back. They import
+	// activities only for activities.NoWorkflowReason, the history reason of
+	// a binding closed without its workflow.
+	"gongji/app": {"gongji/domain", "gongji/db", "gongji/workflows", "gongji/internal/temporalerr", "gongji/activities"},
+	// The API decodes, calls the use cases and encodes; its reads query the
+	// store.
+	"gongji/api": {"gongji/domain", "gongji/db", "gongji/app"},
 	// Operators' tools: the demo data and the invariant checker (which asks
 	// Temporal about workflows as the binding repair does).
 	"gongji/internal/demo":       {"gongji/domain", "gongji/db"},

@@ -1,9 +1,8 @@
-package api
+package app
 
 import (
 	"context"
 	"errors"
-	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -12,11 +11,6 @@ import (
 	"gongji/internal/temporalerr"
 	"gongji/workflows"
 )
-
-// bindingUpdateTimeout bounds how long a request waits for a binding's
-// workflow to answer an update (the worker may be down or the workflow
-// busy); the client then gets UNAVAILABLE instead of hanging.
-const bindingUpdateTimeout = 10 * time.Second
 
 // fromTemporal turns a workflow's refusal into its domain error, a
 // finished workflow into BINDING_WRONG_STATE and an unreachable Temporal,
@@ -46,10 +40,10 @@ func fromTemporal(err error) error {
 
 // updateBinding sends an update to a binding's workflow and waits for its
 // outcome, at most bindingUpdateTimeout.
-func (s *server) updateBinding(ctx context.Context, bindingID, name string, arg any) error {
-	ctx, cancel := context.WithTimeout(ctx, bindingUpdateTimeout)
+func (a *App) updateBinding(ctx context.Context, bindingID, name string, arg any) error {
+	ctx, cancel := context.WithTimeout(ctx, a.bindingUpdateTimeout)
 	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	h, err := a.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.BindingWorkflowID(bindingID),
 		UpdateName:   name,
 		Args:         []any{arg},

@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 
 // party reads what the eligibility rules need about a person; found is
 // false when the person is unknown.
-func (s *server) party(ctx context.Context, id domain.IDNumber) (p domain.Party, found bool, err error) {
-	person, err := s.store.Person(ctx, id)
+func (a *App) party(ctx context.Context, id domain.IDNumber) (p domain.Party, found bool, err error) {
+	person, err := a.store.Person(ctx, id)
 	if domain.ErrorCode(err) == domain.CodePersonNotFound {
 		return domain.Party{}, false, nil
 	}
@@ -17,15 +17,15 @@ func (s *server) party(ctx context.Context, id domain.IDNumber) (p domain.Party,
 		return domain.Party{}, false, err
 	}
 	p.Person = person
-	if e, ok, err := s.store.Enrolment(ctx, id); err != nil {
+	if e, ok, err := a.store.Enrolment(ctx, id); err != nil {
 		return domain.Party{}, false, err
 	} else if ok {
 		p.Enrolment = &e
 	}
-	a, err := s.store.Account(ctx, id)
+	account, err := a.store.Account(ctx, id)
 	switch domain.ErrorCode(err) {
 	case "":
-		p.Account = &a
+		p.Account = &account
 	case domain.CodeAccountNotFound:
 	default:
 		return domain.Party{}, false, err

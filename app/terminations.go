@@ -1,9 +1,10 @@
-package api
+package app
 
 import (
+	"context"
 	"errors"
+	"time"
 
-	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
 
 	"gongji/activities"
@@ -12,40 +13,65 @@ import (
 	"gongji/workflows"
 )
 
-// bindingEnding ends the bindings reason names, on behalf of the caller.
-func (s *server) bindingEnding(c *gin.Context, reason func(domain.Binding) string) db.BindingEnding {
-	return db.BindingEnding{By: actor(c).String(), At: s.now(), Reason: reason}
+// RecordDeath records, for sync, that person died on date, and ends every
+// binding of theirs (see terminateBindings).
+func (a *App) RecordDeath(ctx context.Context, actor domain.Principal, person domain.IDNumber, date domain.Date, at time.Time) (domain.Person, error) {
+	if err := domain.ValidateDeath(person, date, domain.DateOf(at)); err != nil {
+		return domain.Person{}, err
+	}
+	p, pending, err := a.store.RecordDeathEndingBindings(ctx, person, date, bindingEnding(actor, at, deathReason(person, date)))
+	if err != nil {
+		return domain.Person{}, err
+	}
+	a.terminateBindings(ctx, actor, pending, at)
+	return p, nil
+}
+
+// PutEnrolment records, for sync, a person's enrolment as the core system
+// now has it, and ends the bindings it breaks for good (see coverReason).
+func (a *App) PutEnrolment(ctx context.Context, actor domain.Principal, e domain.Enrolment, at time.Time) (domain.Enrolment, error) {
+	out, pending, err := a.store.PutEnrolmentEndingBindings(ctx, e, bindingEnding(actor, at, coverReason(e)))
+	if err != nil {
+		return domain.Enrolment{}, err
+	}
+	a.terminateBindings(ctx, actor, pending, at)
+	return out, nil
+}
+
+// bindingEnding ends the bindings reason names, on behalf of actor.
+func bindingEnding(actor domain.Principal, at time.Time, reason func(domain.Binding) string) db.BindingEnding {
+	return db.BindingEnding{By: actor.String(), At: at, Reason: reason}
 }
 
 // terminateBindings tells the workflow of each binding a sync write ended
 // to end it. The write has already recorded each termination as pending
 // in the binding's history, so a signal that cannot be delivered (the
 // workflow service is down) is logged and left pending: the write stands
-// and the call answers 200. Repeating the sync call sends the signals
-// again; a binding that has ended already ignores its signal. When the
-// signal finds no running workflow (it ended without closing the row, was
+// and the call succeeds. Repeating the sync call sends the signals again;
+// a binding that has ended already ignores its signal. When the signal
+// finds no running workflow (it ended without closing the row, was
 // terminated by an operator, or never started), the row is closed here,
 // with the reason and who in its history, so that it does not stay live.
-func (s *server) terminateBindings(c *gin.Context, pending []db.PendingTermination) {
-	by := actor(c)
+func (a *App) terminateBindings(ctx context.Context, actor domain.Principal, pending []db.PendingTermination, at time.Time) {
+	by := workflowActor(actor)
 	for _, p := range pending {
 		t := workflows.Termination{Reason: p.Reason, By: by}
-		err := s.temporal.SignalWorkflow(c, workflows.BindingWorkflowID(p.BindingID), "", workflows.SignalTerminate, t)
+		err := a.temporal.SignalWorkflow(ctx, workflows.BindingWorkflowID(p.BindingID), "", workflows.SignalTerminate, t)
 		var ended *serviceerror.NotFound
 		if errors.As(err, &ended) {
-			err = s.closeWithoutWorkflow(c, p.BindingID, t)
+			err = a.closeWithoutWorkflow(ctx, p.BindingID, t, at)
 		}
 		if err != nil {
-			logger(c).Error("termination left pending", "binding_id", p.BindingID, "error", err)
+			Logger(ctx).Error("termination left pending", "binding_id", p.BindingID, "error", err)
 		}
 	}
 }
 
 // closeWithoutWorkflow ends a binding whose workflow is not running, as
 // the workflow would have on the termination signal.
-func (s *server) closeWithoutWorkflow(c *gin.Context, bindingID string, t workflows.Termination) error {
-	_, err := s.store.CloseBindingWithoutWorkflow(c, db.Closure{
-		BindingID: bindingID, By: t.By.String(), Reason: t.Reason + " (" + activities.NoWorkflowReason + ")", At: s.now(),
+func (a *App) closeWithoutWorkflow(ctx context.Context, bindingID string, t workflows.Termination, at time.Time) error {
+	_, err := a.store.CloseBindingWithoutWorkflow(ctx, db.Closure{
+		BindingID: bindingID, By: t.By.String(), Reason: t.Reason + " (" + activities.NoWorkflowReason + ")", At: at,
 		EventKey: bindingID + ":terminated:no-workflow",
 	})
 	return err

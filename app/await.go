@@ -1,10 +1,9 @@
-package api
+package app
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"gongji/domain"
 )
@@ -25,7 +24,7 @@ var awaiting atomic.Int64
 
 // awaitFinal re-reads a resource until load says it is final or wait has
 // passed, and returns it as it then stands.
-func awaitFinal[T any](c *gin.Context, wait time.Duration, load func() (T, bool, error)) (T, bool, error) {
+func awaitFinal[T any](ctx context.Context, wait time.Duration, load func() (T, bool, error)) (T, bool, error) {
 	deadline := time.Now().Add(wait)
 	awaiting.Add(1)
 	defer awaiting.Add(-1)
@@ -35,7 +34,7 @@ func awaitFinal[T any](c *gin.Context, wait time.Duration, load func() (T, bool,
 			return v, final, err
 		}
 		select {
-		case <-c.Request.Context().Done():
+		case <-ctx.Done():
 			return v, false, domain.Errorf(domain.CodeUnavailable, "the request was cancelled")
 		case <-time.After(min(pollEvery*time.Duration(awaiting.Load()), maxPoll)):
 		}
