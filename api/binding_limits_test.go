@@ -22,7 +22,7 @@ func TestPatchBinding_LimitBelowThisYearsUsage_IsRefusedAndChangesNothing(t *tes
 	res.expect(t, 422, domain.CodeLimitBelowUsage)
 	got := a.getBinding(f.holderToken, b.ID)
 	if got.AnnualLimit == nil || *got.AnnualLimit != "500.00" || got.UsedThisYear != "120.50" {
-		t.Fatalf("after a refused PATCH: limit %v used %s, want 500.00 and 120.50", got.AnnualLimit, got.UsedThisYear)
+		t.Fatalf("after a refused PATCH: limit %s used %s, want 500.00 and 120.50", strPtr(got.AnnualLimit), got.UsedThisYear)
 	}
 	a.do(request{method: "PATCH", path: "/v1/bindings/" + b.ID, token: f.holderToken, body: map[string]any{"annual_limit": "120.50"}}).expect(t, 200, "")
 }
@@ -54,7 +54,7 @@ func TestPatchBinding_LimitIsComparedWithThisYearsUsageNotLastYears(t *testing.T
 	var got bindingBody
 	res.json(t, &got)
 	if got.AnnualLimit == nil || *got.AnnualLimit != "500.00" || got.UsedThisYear != "100.00" {
-		t.Fatalf("after a limit below last year's usage only: limit %v used %s, want 500.00 and 100.00", got.AnnualLimit, got.UsedThisYear)
+		t.Fatalf("after a limit below last year's usage only: limit %s used %s, want 500.00 and 100.00", strPtr(got.AnnualLimit), got.UsedThisYear)
 	}
 }
 
@@ -80,7 +80,7 @@ func TestPatchBinding_WorkflowComparesWithTheAPIsYear(t *testing.T) {
 	patch("500.00").expect(t, 200, "")
 	patch("99.99").expect(t, 422, domain.CodeLimitBelowUsage)
 	if got := later.getBinding(holder, b.ID); got.AnnualLimit == nil || *got.AnnualLimit != "500.00" || got.UsedThisYear != "100.00" {
-		t.Fatalf("limit %v used %s, want 500.00 and 100.00", got.AnnualLimit, got.UsedThisYear)
+		t.Fatalf("limit %s used %s, want 500.00 and 100.00", strPtr(got.AnnualLimit), got.UsedThisYear)
 	}
 }
 
@@ -118,7 +118,7 @@ func TestPatchBinding_UsageRisesAfterTheAPIsCheck_WorkflowRefusesWithTheSameCode
 	res.expect(t, 422, domain.CodeLimitBelowUsage)
 	got := a.getBinding(f.holderToken, b.ID)
 	if got.AnnualLimit == nil || *got.AnnualLimit != "1000.00" || got.UsedThisYear != "300.00" {
-		t.Fatalf("after a refused change: limit %v used %s, want 1000.00 and 300.00", got.AnnualLimit, got.UsedThisYear)
+		t.Fatalf("after a refused change: limit %s used %s, want 1000.00 and 300.00", strPtr(got.AnnualLimit), got.UsedThisYear)
 	}
 	a.do(request{method: "PATCH", path: "/v1/bindings/" + b.ID, token: f.holderToken, body: map[string]any{"annual_limit": "300.00"}}).expect(t, 200, "")
 }

@@ -210,7 +210,7 @@ func TestBindingRequest_StartsAwaitingDocumentsWithARequestedEntry(t *testing.T)
 		t.Errorf("parties: %s %s %s", b.Holder, b.Beneficiary, b.Relation)
 	}
 	if strPtr(b.AnnualLimit) != "3000.00" || strPtr(b.ValidUntil) != until || b.ValidFrom != nil || b.SubmittedAt != nil {
-		t.Errorf("terms: limit %s until %s from %s submitted %v", strPtr(b.AnnualLimit), strPtr(b.ValidUntil), strPtr(b.ValidFrom), b.SubmittedAt)
+		t.Errorf("terms: limit %s until %s from %s submitted %v", strPtr(b.AnnualLimit), strPtr(b.ValidUntil), strPtr(b.ValidFrom), strPtr(b.SubmittedAt))
 	}
 	if b.UsedThisYear != "0.00" {
 		t.Errorf("used_this_year = %q, want 0.00", b.UsedThisYear)
@@ -295,7 +295,7 @@ func TestBindingLifecycle_UploadSubmitApprove_IsActiveAtOnce(t *testing.T) {
 	}
 	res.json(t, &sub)
 	if sub.Status != "under_review" || sub.SubmittedAt == nil {
-		t.Fatalf("after submit: %s submitted_at %v", sub.Status, sub.SubmittedAt)
+		t.Fatalf("after submit: %s submitted_at %s", sub.Status, strPtr(sub.SubmittedAt))
 	}
 	// The reviewer sees it in the queue.
 	if !slices.Contains(a.reviewQueue(), b.ID) {

@@ -77,8 +77,11 @@ func (s *Store) SetPayerOrder(ctx context.Context, c PayerOrderChange) ([]string
 	today := domain.DateOf(c.At)
 	var out []string
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		// One change at a time per beneficiary: the person row is the lock.
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM persons WHERE id_number = $1 FOR UPDATE`, c.Beneficiary); err != nil {
+		// One change at a time per beneficiary. Not the person row: a debit
+		// locks the binding, then the beneficiary's person row, while this
+		// writes rows that reference the bindings; locking the person first
+		// here would deadlock with it.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('payer-order:' || $1, 0))`, c.Beneficiary); err != nil {
 			return err
 		}
 		if c.Holder != "" {
