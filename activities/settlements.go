@@ -17,15 +17,24 @@ type Settlements struct {
 	Cards external.CardGateway
 }
 
-// SettleFund books the fund's share under the patient's own insurance.
+// SettleFund has the fund engine book its share under the patient's own
+// insurance, then records it on the settlement.
 func (a *Settlements) SettleFund(ctx context.Context, c domain.FundClaim) (domain.Amount, error) {
 	amount, err := a.Fund.Settle(ctx, c)
+	if err == nil {
+		err = a.Store.RecordFundShare(ctx, c, amount)
+	}
 	return amount, asActivityError(err)
 }
 
-// CancelFund reverses the fund's share; safe when none was booked.
+// CancelFund has the fund engine reverse its share, then records that;
+// safe when none was booked.
 func (a *Settlements) CancelFund(ctx context.Context, r domain.SettlementStep) error {
-	return asActivityError(a.Fund.Cancel(ctx, r.SettlementID, r.At))
+	err := a.Fund.Cancel(ctx, r.SettlementID, r.At)
+	if err == nil {
+		err = a.Store.RecordFundCancel(ctx, r.SettlementID, r.At)
+	}
+	return asActivityError(err)
 }
 
 // FindPayers lists the bindings that already paid for the settlement, then

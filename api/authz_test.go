@@ -637,7 +637,7 @@ var authzTables = []struct{ name, where string }{
 	{"accounts", `id_number::text = ANY($1)`},
 	{"ledger_entries", `account_id_number::text = ANY($1)`},
 	{"filings", `id_number::text = ANY($1)`},
-	{"fund_usage", `id_number::text = ANY($1)`},
+	{"sim.fund_usage", `id_number::text = ANY($1)`},
 	{"notifications", `recipient_id_number::text = ANY($1)`},
 	{"webhook_outbox", `recipient_id_number::text = ANY($1)`},
 	{"bindings", `holder_id_number::text = ANY($1) OR beneficiary_id_number::text = ANY($1)`},
@@ -647,13 +647,13 @@ var authzTables = []struct{ name, where string }{
 	{"beneficiary_priorities", `beneficiary_id_number::text = ANY($1)`},
 	{"priority_changes", `beneficiary_id_number::text = ANY($1)`},
 	{"premium_payments", `holder_id_number::text = ANY($1) OR beneficiary_id_number::text = ANY($1)`},
-	{"premium_postings", `beneficiary_id_number::text = ANY($1)`},
+	{"sim.premium_postings", `beneficiary_id_number::text = ANY($1)`},
 	{"institutions", `code::text = ANY($2)`},
 	{"settlements", `institution_code::text = ANY($2) OR patient_id_number::text = ANY($1)`},
 	{"settlement_steps", `settlement_id IN (` + fixtureSettlements + `)`},
 	{"settlement_payers", `settlement_id IN (` + fixtureSettlements + `)`},
 	{"topups", `settlement_id IN (` + fixtureSettlements + `)`},
-	{"fund_settlements", `settlement_id IN (` + fixtureSettlements + `)`},
+	{"sim.fund_settlements", `settlement_id IN (` + fixtureSettlements + `)`},
 }
 
 const (

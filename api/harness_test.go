@@ -19,6 +19,7 @@ import (
 	"gongji/db/dbtest"
 	"gongji/domain"
 	"gongji/internal/testclock"
+	"gongji/sim"
 )
 
 // testNow is the API tests' clock: the run's one instant (see testclock),
@@ -62,7 +63,7 @@ func newTestAPIWith(t *testing.T, change func(*Deps)) *testAPI {
 	t.Helper()
 	store := db.NewStore(dbtest.Open(t, testURL))
 	d := Deps{
-		Store: store, Temporal: testTemporal.Client(), TaskQueue: testTaskQueue, JWTSecret: testSecret,
+		Store: store, Temporal: testTemporal.Client(), Premiums: sim.Premiums{DB: store.DB()}, TaskQueue: testTaskQueue, JWTSecret: testSecret,
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return testNow },
 	}
 	if change != nil {

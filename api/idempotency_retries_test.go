@@ -181,7 +181,7 @@ func TestIdempotencyRetries_Settlement_OneKeyAtOnceAndRepeated_SettlesOnce(t *te
 	if n := a.count(`SELECT count(*) FROM settlements WHERE institution_code = $1 AND visit_no = $2`, inst.code, body["visit_no"]); n != 1 {
 		t.Fatalf("%d settlements for one visit", n)
 	}
-	if n := a.count(`SELECT count(*) FROM fund_settlements WHERE settlement_id = $1`, s.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.fund_settlements WHERE settlement_id = $1`, s.ID); n != 1 {
 		t.Fatalf("%d fund bookings, want 1", n)
 	}
 	if got, want := a.debitsPerBinding(s.ID), map[string]string{fathers.ID: "1× -50.00", mothers.ID: "1× -150.00"}; fmt.Sprint(got) != fmt.Sprint(want) {
@@ -190,7 +190,7 @@ func TestIdempotencyRetries_Settlement_OneKeyAtOnceAndRepeated_SettlesOnce(t *te
 	if n := a.count(`SELECT count(*) FROM topups WHERE settlement_id = $1`, s.ID); n != 1 {
 		t.Fatalf("%d top-ups booked, want 1", n)
 	}
-	if n := a.count(`SELECT count(*) FROM card_charges WHERE charge_key LIKE $1 || ':%'`, s.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.card_charges WHERE charge_key LIKE $1 || ':%'`, s.ID); n != 1 {
 		t.Fatalf("%d card charges, want 1", n)
 	}
 	if f, m := a.balance(father.holder), a.balance(mother); f != "950.00" || m != "850.00" {
@@ -263,10 +263,10 @@ func TestIdempotencyRetries_Cancel_OneKeyAtOnceAndRepeated_RefundsOnce(t *testin
 	if len(entries) != 2 || entries[0].Amount.String() != "-200.00" || entries[1].Amount.String() != "200.00" {
 		t.Fatalf("ledger entries %+v, want one debit and one refund", entries)
 	}
-	if n := a.count(`SELECT count(*) FROM card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'refunded'`, s.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'refunded'`, s.ID); n != 1 {
 		t.Fatalf("%d card charges refunded, want 1", n)
 	}
-	if n := a.count(`SELECT count(*) FROM fund_settlements WHERE settlement_id = $1 AND cancelled_at IS NOT NULL`, s.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.fund_settlements WHERE settlement_id = $1 AND cancelled_at IS NOT NULL`, s.ID); n != 1 {
 		t.Fatalf("%d fund bookings cancelled, want 1", n)
 	}
 	if n := a.count(`SELECT count(*) FROM notifications WHERE settlement_id = $1 AND kind = $2`, s.ID, domain.NoticeSharedAccountRefunded); n != 1 {
@@ -303,7 +303,7 @@ func TestIdempotencyRetries_PremiumPayment_OneKeyAtOnceAndRepeated_DebitsOnce(t 
 	if got := kinds(a.premiumEntries(p.ID)); got != "premium_debit -400.00" {
 		t.Fatalf("ledger entries %q, want one debit of 400.00", got)
 	}
-	if n := a.count(`SELECT count(*) FROM premium_postings WHERE payment_id = $1`, p.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.premium_postings WHERE payment_id = $1`, p.ID); n != 1 {
 		t.Fatalf("%d postings with the collection system, want 1", n)
 	}
 	if got := a.balance(f.holder); got != "600.00" {

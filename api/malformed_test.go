@@ -25,6 +25,7 @@ import (
 	"gongji/db"
 	"gongji/db/dbtest"
 	"gongji/domain"
+	"gongji/sim"
 )
 
 // sqlText is an SQL injection attempt, sent wherever an id or a field
@@ -369,7 +370,7 @@ func newMalformedAPI(t *testing.T) *malformedAPI {
 	t.Cleanup(drop)
 	store := db.NewStore(dbtest.Open(t, u))
 	noWorkflows := &noWorkflowTemporal{}
-	d := Deps{Store: store, Temporal: noWorkflows, TaskQueue: "gongji-malformed-test", JWTSecret: testSecret,
+	d := Deps{Store: store, Temporal: noWorkflows, Premiums: sim.Premiums{DB: store.DB()}, TaskQueue: "gongji-malformed-test", JWTSecret: testSecret,
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return testNow }}
 	m := &malformedAPI{testAPI: &testAPI{t: t, router: newRouter(d), store: store}, temporal: noWorkflows, params: map[string]string{
 		":id_number": string(newID()), ":filing_no": "BA-1", ":code": string(malformedHospital), ":binding_id": malformedBindingID,

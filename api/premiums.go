@@ -17,13 +17,13 @@ type premiumResponse struct {
 }
 
 // getPremium handles GET /v1/premiums/{year}: the resident premium of the
-// year (policy data), for any role.
+// year (the collection system's policy data), for any role.
 func (s *server) getPremium(c *gin.Context) error {
 	year, err := domain.ParsePremiumYear(c.Param("year"))
 	if err != nil {
 		return err
 	}
-	p, err := s.store.Premium(c, year)
+	p, err := s.app.Premium(c, year)
 	if err != nil {
 		return err
 	}

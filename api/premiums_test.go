@@ -34,7 +34,7 @@ var (
 // migrations hold sample rows of for a few years only: the suite must pass
 // in any year (see testclock).
 func seedTestPremiums(ctx context.Context, conn *sqlx.DB) error {
-	_, err := conn.ExecContext(ctx, `INSERT INTO resident_premiums (year, amount, note) VALUES ($1, 400.00, 'test'), ($2, 400.00, 'test')
+	_, err := conn.ExecContext(ctx, `INSERT INTO sim.resident_premiums (year, amount, note) VALUES ($1, 400.00, 'test'), ($2, 400.00, 'test')
 		ON CONFLICT (year) DO UPDATE SET amount = EXCLUDED.amount, note = EXCLUDED.note`, thisPremiumYear, premiumYear)
 	return err
 }
@@ -69,12 +69,12 @@ func checkPremiumInvariants(t *testing.T, a *testAPI) {
 				AND (SELECT count(*) FROM ledger_entries e WHERE e.reference = p.id AND e.kind = 'premium_debit') <> 1`},
 		{"completed premium payment not booked with the collection system", `
 			SELECT p.id FROM premium_payments p WHERE p.status = 'completed'
-				AND NOT EXISTS (SELECT 1 FROM premium_postings x WHERE x.payment_id = p.id AND x.status = 'posted' AND x.amount = p.amount)`},
+				AND NOT EXISTS (SELECT 1 FROM sim.premium_postings x WHERE x.payment_id = p.id AND x.status = 'posted' AND x.amount = p.amount)`},
 		{"reversed premium payment whose ledger entries do not sum to zero", `
 			SELECT p.id FROM premium_payments p WHERE p.status = 'reversed'
 				AND COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.reference = p.id AND e.kind LIKE 'premium_%'), 0) <> 0`},
 		{"reversed premium payment still booked", `
-			SELECT p.id FROM premium_payments p JOIN premium_postings x ON x.payment_id = p.id
+			SELECT p.id FROM premium_payments p JOIN sim.premium_postings x ON x.payment_id = p.id
 			WHERE p.status = 'reversed' AND x.status = 'posted'`},
 		{"binding with premiums whose usage differs from its settlements' and premiums' net ledger entries", `
 			SELECT u.binding_id || ' ' || u.year || ': used ' || u.used FROM binding_usage u
@@ -262,7 +262,7 @@ func TestPremiumPayment_PaysFromTheSharedAccount_CompletesAndTellsTheHolder(t *t
 		entries[0].Account != string(f.holder) || entries[0].BindingID != b.ID || entries[0].Beneficiary != string(f.beneficiary) {
 		t.Fatalf("ledger entries %+v", entries)
 	}
-	if n := a.count(`SELECT count(*) FROM premium_postings WHERE payment_id = $1 AND status = 'posted' AND year = $2`, p.ID, premiumYear); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.premium_postings WHERE payment_id = $1 AND status = 'posted' AND year = $2`, p.ID, premiumYear); n != 1 {
 		t.Fatalf("%d postings with the collection system, want 1", n)
 	}
 
@@ -465,7 +465,7 @@ func TestPremiumPayment_CollectionSystemDown_ReversesAndRestoresEverything(t *te
 	if got := kinds(a.premiumEntries(p.ID)); got != "premium_debit -400.00, premium_refund 400.00" {
 		t.Fatalf("ledger entries: %s", got)
 	}
-	if n := a.count(`SELECT count(*) FROM premium_postings WHERE payment_id = $1 AND status = 'posted'`, p.ID); n != 0 {
+	if n := a.count(`SELECT count(*) FROM sim.premium_postings WHERE payment_id = $1 AND status = 'posted'`, p.ID); n != 0 {
 		t.Fatalf("%d postings left standing", n)
 	}
 	kind, body, _, _ := a.premiumNotice(f.holder, p.ID, "refund")
@@ -502,7 +502,7 @@ func TestPremiumPayment_CollectionSystemHasItBooked_IsReversedAtOnce(t *testing.
 	f, _ := a.boundFamily("1000.00", nil)
 	// Paid at a tax office counter, say: the collection system has the
 	// premium booked under another payment.
-	if _, err := a.store.DB().ExecContext(context.Background(), `INSERT INTO premium_postings
+	if _, err := a.store.DB().ExecContext(context.Background(), `INSERT INTO sim.premium_postings
 		(payment_id, beneficiary_id_number, year, amount, status) VALUES ($1, $2, $3, 400.00, 'posted')`,
 		"counter-"+string(f.beneficiary), f.beneficiary, premiumYear); err != nil {
 		t.Fatal(err)

@@ -26,6 +26,8 @@ const bindingUpdateTimeout = 10 * time.Second
 type Deps struct {
 	Store    *db.Store
 	Temporal Temporal
+	// Premiums is the premium collection system's policy data.
+	Premiums app.PremiumRates
 	// TaskQueue is where the API starts workflows.
 	TaskQueue string
 	// TopupTimeout is how long a settlement waits for its top-up.
@@ -63,7 +65,7 @@ func newRouter(d Deps) *gin.Engine {
 		d.Registry = NewRegistry()
 	}
 	s := &server{store: d.Store, temporal: d.Temporal, now: d.Now, app: app.New(app.Config{
-		Store: d.Store, Temporal: d.Temporal, TaskQueue: d.TaskQueue, TopupTimeout: d.TopupTimeout,
+		Store: d.Store, Temporal: d.Temporal, Premiums: d.Premiums, TaskQueue: d.TaskQueue, TopupTimeout: d.TopupTimeout,
 		BindingUpdateTimeout: bindingUpdateTimeout,
 	})}
 	metrics := newHTTPMetrics(d.Registry)

@@ -309,7 +309,7 @@ func (a *testAPI) nothingWritten(patient domain.IDNumber, visitNo string) {
 	if n := a.count(`SELECT count(*) FROM ledger_entries WHERE beneficiary_id_number = $1`, patient); n != 0 {
 		a.t.Errorf("%d ledger entries written for a refused request", n)
 	}
-	if n := a.count(`SELECT count(*) FROM fund_usage WHERE id_number = $1`, patient); n != 0 {
+	if n := a.count(`SELECT count(*) FROM sim.fund_usage WHERE id_number = $1`, patient); n != 0 {
 		a.t.Errorf("%d fund usage rows written for a refused request", n)
 	}
 }
@@ -482,7 +482,7 @@ func TestTopup_CardDeclinedThenCash_Completes(t *testing.T) {
 	if s.Status != "completed" || s.Total != "230.00" || s.TopupPay != "30.00" || s.FamilyAccountPay != "150.00" || s.FundPay != "50.00" {
 		t.Fatalf("after cash: %s %s", s.Status, s.amounts())
 	}
-	if n := a.count(`SELECT count(*) FROM card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'captured'`, s.ID); n != 0 {
+	if n := a.count(`SELECT count(*) FROM sim.card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'captured'`, s.ID); n != 0 {
 		t.Fatalf("%d card charges captured for declined cards", n)
 	}
 	if got := a.balance(f.holder); got != "850.00" {
@@ -574,10 +574,10 @@ func TestCancel_CompletedSettlement_ReversesOnce(t *testing.T) {
 		if len(entries) != 2 || entries[0].Amount.String() != "-200.00" || entries[1].Amount.String() != "200.00" {
 			t.Fatalf("ledger entries %+v", entries)
 		}
-		if n := a.count(`SELECT count(*) FROM card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'refunded'`, s.ID); n != 1 {
+		if n := a.count(`SELECT count(*) FROM sim.card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'refunded'`, s.ID); n != 1 {
 			t.Fatalf("%d card charges refunded, want 1", n)
 		}
-		if n := a.count(`SELECT count(*) FROM fund_settlements WHERE settlement_id = $1 AND cancelled_at IS NOT NULL`, s.ID); n != 1 {
+		if n := a.count(`SELECT count(*) FROM sim.fund_settlements WHERE settlement_id = $1 AND cancelled_at IS NOT NULL`, s.ID); n != 1 {
 			t.Fatal("the fund share was not cancelled")
 		}
 	}
@@ -743,7 +743,7 @@ func TestSettle_SameVisitTwice_SettlesOnce(t *testing.T) {
 	if n := len(a.settlementEntries(id)); n != 1 {
 		t.Fatalf("%d ledger entries, want 1", n)
 	}
-	if n := a.count(`SELECT count(*) FROM card_charges WHERE charge_key LIKE $1 || ':%'`, id); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.card_charges WHERE charge_key LIKE $1 || ':%'`, id); n != 1 {
 		t.Fatalf("%d card charges, want 1", n)
 	}
 	// 300.00 (first) + 120.00 → the fund paid 100.00 then 60.00; the account 200.00 then 60.00.
@@ -1156,7 +1156,7 @@ func TestSettle_TransientAdapterFailures_SettleAndCancelExactlyOnce(t *testing.T
 	if s.FundPay != "100.00" || s.FamilyAccountPay != "200.00" || s.TopupPay != "10.00" {
 		t.Fatalf("settled: %s", s.amounts())
 	}
-	if n := a.count(`SELECT count(*) FROM fund_settlements WHERE settlement_id = $1`, s.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.fund_settlements WHERE settlement_id = $1`, s.ID); n != 1 {
 		t.Fatalf("%d fund bookings, want 1", n)
 	}
 	if n := len(a.settlementEntries(s.ID)); n != 1 {
@@ -1176,7 +1176,7 @@ func TestSettle_TransientAdapterFailures_SettleAndCancelExactlyOnce(t *testing.T
 	if got := decodeSettlement(t, res); got.Status != "completed" || got.TopupPay != "12.00" {
 		t.Fatalf("after the card: %s %s", got.Status, got.amounts())
 	}
-	if n := a.count(`SELECT count(*) FROM card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'captured'`, w.ID); n != 1 {
+	if n := a.count(`SELECT count(*) FROM sim.card_charges WHERE charge_key LIKE $1 || ':%' AND status = 'captured'`, w.ID); n != 1 {
 		t.Fatalf("%d captured charges, want 1", n)
 	}
 

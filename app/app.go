@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"gongji/db"
+	"gongji/domain"
 )
 
 // Temporal is the part of the Temporal client the use cases need:
@@ -26,10 +27,18 @@ type Temporal interface {
 	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
 }
 
+// PremiumRates is the collection system's policy data the premium rules
+// read: the resident premium of a year, PREMIUM_NOT_FOUND when it has none.
+type PremiumRates interface {
+	Premium(ctx context.Context, year int) (domain.Premium, error)
+}
+
 // Config is what the use cases need. A zero duration takes its default.
 type Config struct {
 	Store    *db.Store
 	Temporal Temporal
+	// Premiums is the premium collection system's policy data.
+	Premiums PremiumRates
 	// TaskQueue is where workflows are started.
 	TaskQueue string
 	// TopupTimeout is how long a settlement waits for its top-up (15 min).
@@ -43,6 +52,7 @@ type Config struct {
 type App struct {
 	store                *db.Store
 	temporal             Temporal
+	premiums             PremiumRates
 	taskQueue            string
 	topupTimeout         time.Duration
 	bindingUpdateTimeout time.Duration
@@ -56,6 +66,6 @@ func New(cfg Config) *App {
 	if cfg.BindingUpdateTimeout <= 0 {
 		cfg.BindingUpdateTimeout = 10 * time.Second
 	}
-	return &App{store: cfg.Store, temporal: cfg.Temporal, taskQueue: cfg.TaskQueue,
+	return &App{store: cfg.Store, temporal: cfg.Temporal, premiums: cfg.Premiums, taskQueue: cfg.TaskQueue,
 		topupTimeout: cfg.TopupTimeout, bindingUpdateTimeout: cfg.BindingUpdateTimeout}
 }

@@ -15,6 +15,7 @@ import (
 	"gongji/domain"
 	"gongji/internal/demo"
 	"gongji/internal/testclock"
+	"gongji/sim"
 	"gongji/workflows"
 )
 
@@ -74,7 +75,7 @@ func newApp(t *testing.T) (*app.App, *recordingTemporal) {
 		t.Fatal(err)
 	}
 	rec := &recordingTemporal{}
-	return app.New(app.Config{Store: store, Temporal: rec, TaskQueue: "app-test"}), rec
+	return app.New(app.Config{Store: store, Temporal: rec, Premiums: sim.Premiums{DB: store.DB()}, TaskQueue: "app-test"}), rec
 }
 
 func insured(id domain.IDNumber) domain.Principal {

@@ -26,6 +26,12 @@ type PremiumRequest struct {
 	Amount      domain.Amount
 }
 
+// Premium is the resident premium of a year, as the collection system's
+// policy data says; PREMIUM_NOT_FOUND when it has none.
+func (a *App) Premium(ctx context.Context, year int) (domain.Premium, error) {
+	return a.premiums.Premium(ctx, year)
+}
+
 // PremiumResult is a premium payment as it stood when PayPremium stopped
 // waiting; Final says whether it had ended.
 type PremiumResult struct {
@@ -79,7 +85,7 @@ func (a *App) PayPremium(ctx context.Context, actor domain.Principal, req Premiu
 // (INSUFFICIENT_BALANCE, LIMIT_EXCEEDED; the debit checks these again
 // under locks).
 func (a *App) checkPremiumPayment(ctx context.Context, holder domain.IDNumber, req PremiumRequest, today domain.Date) (domain.Binding, error) {
-	premium, err := a.store.Premium(ctx, req.Year)
+	premium, err := a.premiums.Premium(ctx, req.Year)
 	if err != nil {
 		return domain.Binding{}, err
 	}

@@ -26,6 +26,7 @@ import (
 	"gongji/domain"
 	"gongji/internal/invariants"
 	"gongji/internal/temporaltest"
+	"gongji/sim"
 )
 
 // TestChaos runs a stream of settlements (several children sharing
@@ -206,7 +207,7 @@ func startEnvironment(t *testing.T, ctx context.Context, dir string, p params) e
 	secret := make([]byte, 32)
 	_, _ = crand.Read(secret)
 	k := tokens{secret: []byte(hex.EncodeToString(secret))}
-	srv := httptest.NewServer(api.NewHandler(api.Deps{Store: db.NewStore(conn), Temporal: tc, TaskQueue: taskQueue,
+	srv := httptest.NewServer(api.NewHandler(api.Deps{Store: db.NewStore(conn), Temporal: tc, Premiums: sim.Premiums{DB: conn}, TaskQueue: taskQueue,
 		TopupTimeout: p.TopupTimeout, JWTSecret: k.secret, Logger: discard}))
 	t.Cleanup(srv.Close)
 

@@ -108,7 +108,7 @@ func bookAtCounter(ctx context.Context, conn *sqlx.DB, plans []premiumPlan) erro
 		if !p.counterBooked {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO premium_postings (payment_id, beneficiary_id_number, year, amount, status)
+		if _, err := conn.ExecContext(ctx, `INSERT INTO sim.premium_postings (payment_id, beneficiary_id_number, year, amount, status)
 			VALUES ($1, $2, $3, $4, 'posted')`, "counter-"+p.key(), p.beneficiary, p.premium.Year, p.premium.Amount); err != nil {
 			return fmt.Errorf("book %s at the counter: %w", p.key(), err)
 		}

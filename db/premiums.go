@@ -10,24 +10,6 @@ import (
 	"gongji/domain"
 )
 
-// Premium reads the resident premium of a year; PREMIUM_NOT_FOUND when the
-// policy data has none.
-func (s *Store) Premium(ctx context.Context, year int) (domain.Premium, error) {
-	const q = `SELECT year, amount, note FROM resident_premiums WHERE year = $1`
-	var row struct {
-		Year   int           `db:"year"`
-		Amount domain.Amount `db:"amount"`
-		Note   string        `db:"note"`
-	}
-	if err := s.db.GetContext(ctx, &row, q, year); err != nil {
-		if isNoRows(err) {
-			return domain.Premium{}, domain.Errorf(domain.CodePremiumNotFound, "no resident premium is set for %d", year)
-		}
-		return domain.Premium{}, err
-	}
-	return domain.Premium{Year: row.Year, Amount: row.Amount, Note: row.Note}, nil
-}
-
 // PremiumPayment is a holder's payment of a family member's resident
 // premium from the shared account.
 type PremiumPayment struct {

@@ -66,21 +66,8 @@ func finishPayment(t *testing.T, s *db.Store, id string, status domain.PremiumPa
 	}
 }
 
-func TestResidentPremiums_IllustrativePolicyRowsAndUnknownYears(t *testing.T) {
-	s := newStore(t)
-	ctx := context.Background()
-	for year, want := range map[int]string{2025: "380.00", 2026: "400.00", 2027: "400.00"} {
-		p, err := s.Premium(ctx, year)
-		if err != nil {
-			t.Fatalf("Premium(%d): %v", year, err)
-		}
-		if p.Year != year || p.Amount.String() != want || p.Note != "illustrative" {
-			t.Fatalf("Premium(%d) = %+v, want %s marked illustrative", year, p, want)
-		}
-	}
-	_, err := s.Premium(ctx, 1999)
-	assertCode(t, err, domain.CodePremiumNotFound)
-	_, err = s.PremiumPayment(ctx, "no-such-payment")
+func TestPremiumPayment_UnknownIsPremiumNotFound(t *testing.T) {
+	_, err := newStore(t).PremiumPayment(context.Background(), "no-such-payment")
 	assertCode(t, err, domain.CodePremiumNotFound)
 }
 
@@ -408,39 +395,6 @@ func TestActiveBindingBetween_OnlyTheActivePairOnTheDay(t *testing.T) {
 	move(t, s, f.binding, t0.Add(time.Hour), domain.BindingActive, domain.BindingUnbound)
 	if _, found, err := s.ActiveBindingBetween(ctx, f.holder, f.child, on); err != nil || found {
 		t.Fatalf("an unbound binding was found: %v, %v", found, err)
-	}
-}
-
-func TestPremiumPostings_IdempotentOnePerPersonAndYearCancellable(t *testing.T) {
-	s := newStore(t)
-	ctx := context.Background()
-	child := resident(t, s)
-	posting := func(id string) db.PremiumPosting {
-		return db.PremiumPosting{PaymentID: id, Beneficiary: child, Year: 2027, Amount: domain.MustAmount("400.00")}
-	}
-	for i := 0; i < 2; i++ {
-		got, err := s.BookPremiumPosting(ctx, posting("pay-1"))
-		if err != nil || got.Status != "posted" || got.Beneficiary != child || got.Amount.String() != "400.00" {
-			t.Fatalf("BookPremiumPosting #%d = %+v, %v", i+1, got, err)
-		}
-	}
-	_, err := s.BookPremiumPosting(ctx, posting("pay-2"))
-	assertCode(t, err, domain.CodePremiumAlreadyPaid)
-
-	for _, id := range []string{"pay-1", "pay-1", "never-posted"} {
-		if err := s.CancelPremiumPosting(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := s.BookPremiumPosting(ctx, posting("pay-1"))
-	if err != nil || got.Status != "cancelled" {
-		t.Fatalf("a cancelled posting booked again reads %+v, %v; want it cancelled", got, err)
-	}
-	if _, err := s.BookPremiumPosting(ctx, posting("pay-2")); err != nil {
-		t.Fatalf("another payment after the cancellation: %v", err)
-	}
-	if n := count(t, s, `SELECT count(*) FROM premium_postings WHERE beneficiary_id_number = $1 AND status = 'posted'`, child); n != 1 {
-		t.Fatalf("%d posted premiums, want 1", n)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package external holds gongji's interfaces to outside systems — the
 // fund settlement engine, the bank-card gateway and the resident-insurance
-// premium collection system — with built-in implementations that work
-// offline and can inject failures for tests.
+// premium collection system — written in domain types, and the Faults
+// their built-in simulators (package sim) inject for tests.
 package external
 
 import (

@@ -18,6 +18,7 @@ import (
 	"gongji/activities"
 	"gongji/db"
 	"gongji/external"
+	"gongji/sim"
 	"gongji/workflows"
 )
 
@@ -33,16 +34,17 @@ type Deps struct {
 	Temporal client.Client
 }
 
-// BuiltinDeps wires the offline adapters: the inbox notifier, the
-// built-in fund engine, the card simulator and the premium collection
-// simulator, with faults armed through faults (nil for none).
+// BuiltinDeps wires the offline adapters: the inbox notifier and the
+// simulators of the fund engine, the card gateway and the premium
+// collection system (package sim, in the store's database), with faults
+// armed through faults (nil for none).
 func BuiltinDeps(store *db.Store, faults *external.Faults) Deps {
 	return Deps{
 		Store:    store,
 		Notifier: activities.InboxNotifier{Store: store, Faults: faults},
-		Fund:     external.BuiltinFund{Store: store, Faults: faults},
-		Cards:    external.CardSimulator{Store: store, Faults: faults},
-		Premiums: external.PremiumSimulator{Store: store, Faults: faults},
+		Fund:     sim.Fund{DB: store.DB(), Faults: faults},
+		Cards:    sim.Cards{DB: store.DB(), Faults: faults},
+		Premiums: sim.Premiums{DB: store.DB(), Faults: faults},
 	}
 }
 

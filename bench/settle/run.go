@@ -23,6 +23,7 @@ import (
 	"gongji/domain"
 	"gongji/internal/demo"
 	"gongji/internal/temporaltest"
+	"gongji/sim"
 	"gongji/worker"
 )
 
@@ -73,7 +74,7 @@ func run(ctx context.Context, p params) error {
 
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	handler := api.NewHandler(api.Deps{Store: store, Temporal: tc, TaskQueue: taskQueue, JWTSecret: secret,
+	handler := api.NewHandler(api.Deps{Store: store, Temporal: tc, Premiums: sim.Premiums{DB: store.DB()}, TaskQueue: taskQueue, JWTSecret: secret,
 		Logger: slog.New(slog.DiscardHandler)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"gongji/api"
 	"gongji/config"
 	"gongji/db"
+	"gongji/sim"
 )
 
 func runAPI(ctx context.Context, _ []string) error {
@@ -31,7 +32,7 @@ func runAPI(ctx context.Context, _ []string) error {
 // serveAPI listens on GONGJI_HTTP_ADDR until ctx ends, then drains
 // requests for up to ten seconds.
 func serveAPI(ctx context.Context, cfg config.Config, log *slog.Logger, store *db.Store, tc client.Client) error {
-	handler := api.NewHandler(api.Deps{Store: store, Temporal: tc, TaskQueue: cfg.TaskQueue, TopupTimeout: cfg.TopupTimeout, JWTSecret: []byte(cfg.JWTSecret), Logger: log})
+	handler := api.NewHandler(api.Deps{Store: store, Temporal: tc, Premiums: sim.Premiums{DB: store.DB()}, TaskQueue: cfg.TaskQueue, TopupTimeout: cfg.TopupTimeout, JWTSecret: []byte(cfg.JWTSecret), Logger: log})
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

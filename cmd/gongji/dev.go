@@ -17,6 +17,7 @@ import (
 	"gongji/db"
 	"gongji/domain"
 	"gongji/internal/demo"
+	"gongji/sim"
 )
 
 // runDev is `make run`'s process: it creates the database if needed,
@@ -53,11 +54,15 @@ func runDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
+	simVersion, err := sim.Migrate(ctx, conn.DB)
+	if err != nil {
+		return err
+	}
 	store := db.NewStore(conn)
 	if err := demo.Seed(ctx, store); err != nil {
 		return err
 	}
-	log.Info("database ready", "version", version)
+	log.Info("database ready", "version", version, "simulators_version", simVersion)
 	tc, err := temporalClient(cfg, log)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"gongji/db"
+	"gongji/sim"
 )
 
 func runMigrate(ctx context.Context, _ []string) error {
@@ -20,6 +21,10 @@ func runMigrate(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("migrated", "version", version)
+	simVersion, err := sim.Migrate(ctx, conn.DB)
+	if err != nil {
+		return err
+	}
+	log.Info("migrated", "version", version, "simulators_version", simVersion)
 	return nil
 }

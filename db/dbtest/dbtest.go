@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"gongji/db"
+	"gongji/sim"
 )
 
 // AdminURLEnv names the variable holding a URL of a PostgreSQL server where
@@ -86,6 +87,10 @@ func CreateOn(ctx context.Context, serverURL string) (dbURL string, drop func(),
 	}
 	defer conn.Close()
 	if _, err := db.Migrate(ctx, conn.DB); err != nil {
+		drop()
+		return "", nil, err
+	}
+	if _, err := sim.Migrate(ctx, conn.DB); err != nil {
 		drop()
 		return "", nil, err
 	}

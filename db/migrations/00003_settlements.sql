@@ -1,38 +1,4 @@
 -- +goose Up
--- Fund policy per insurance type and medical type, versioned by date.
--- ILLUSTRATIVE sample values for the built-in settlement engine, not
--- Bortala's real rates: replace them with the pool's published policy.
-CREATE TABLE fund_policies (
-    insutype        TEXT NOT NULL,
-    medical_type    TEXT NOT NULL,
-    effective_from  DATE NOT NULL,
-    deductible      NUMERIC(14,2) NOT NULL CHECK (deductible >= 0),
-    ratio           NUMERIC(5,4) NOT NULL CHECK (ratio >= 0 AND ratio <= 1),
-    yearly_cap      NUMERIC(14,2) NOT NULL CHECK (yearly_cap >= 0),
-    note            TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (insutype, medical_type, effective_from)
-);
-INSERT INTO fund_policies (insutype, medical_type, effective_from, deductible, ratio, yearly_cap, note) VALUES
-    ('310', 'outpatient',         '2021-01-01',  300.00, 0.5000,   3000.00, 'illustrative'),
-    ('310', 'chronic_outpatient', '2021-01-01',    0.00, 0.7000,  20000.00, 'illustrative'),
-    ('310', 'pharmacy',           '2021-01-01',    0.00, 0.0000,      0.00, 'illustrative: pharmacy purchases are personal'),
-    ('310', 'inpatient',          '2021-01-01',  800.00, 0.8500, 300000.00, 'illustrative'),
-    ('390', 'outpatient',         '2021-01-01',  100.00, 0.5000,    800.00, 'illustrative'),
-    ('390', 'chronic_outpatient', '2021-01-01',    0.00, 0.6000,   8000.00, 'illustrative'),
-    ('390', 'pharmacy',           '2021-01-01',    0.00, 0.0000,      0.00, 'illustrative: pharmacy purchases are personal'),
-    ('390', 'inpatient',          '2021-01-01',  500.00, 0.7000, 200000.00, 'illustrative');
-
--- A patient's yearly use of each fund policy.
-CREATE TABLE fund_usage (
-    id_number        CHAR(18) NOT NULL REFERENCES persons (id_number),
-    year             INTEGER NOT NULL,
-    insutype         TEXT NOT NULL,
-    medical_type     TEXT NOT NULL,
-    deductible_used  NUMERIC(14,2) NOT NULL DEFAULT 0 CHECK (deductible_used >= 0),
-    fund_paid        NUMERIC(14,2) NOT NULL DEFAULT 0 CHECK (fund_paid >= 0),
-    PRIMARY KEY (id_number, year, insutype, medical_type)
-);
-
 -- A beneficiary's order of payer bindings; bindings not listed follow,
 -- oldest first.
 CREATE TABLE beneficiary_priorities (
@@ -72,19 +38,6 @@ CREATE TABLE settlements (
 );
 CREATE INDEX settlements_by_patient ON settlements (institution_code, patient_id_number, service_date);
 
--- The fund's share of a settlement; idempotent on the settlement id.
-CREATE TABLE fund_settlements (
-    settlement_id       TEXT PRIMARY KEY REFERENCES settlements (id),
-    id_number           CHAR(18) NOT NULL,
-    year                INTEGER NOT NULL,
-    insutype            TEXT NOT NULL,
-    medical_type        TEXT NOT NULL,
-    fund_pay            NUMERIC(14,2) NOT NULL CHECK (fund_pay >= 0),
-    deductible_applied  NUMERIC(14,2) NOT NULL CHECK (deductible_applied >= 0),
-    cancelled_at        TIMESTAMPTZ,
-    created_at          TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-
 -- Who paid from a shared account, in the order they paid.
 CREATE TABLE settlement_payers (
     settlement_id     TEXT NOT NULL REFERENCES settlements (id),
@@ -120,24 +73,9 @@ CREATE TABLE settlement_steps (
 );
 CREATE INDEX settlement_steps_by_settlement ON settlement_steps (settlement_id, id);
 
--- The built-in card gateway's record of charges, so that a charge and its
--- reversal are idempotent on their key.
-CREATE TABLE card_charges (
-    charge_key   TEXT PRIMARY KEY,
-    card_token   TEXT NOT NULL,
-    amount       NUMERIC(14,2) NOT NULL CHECK (amount > 0),
-    status       TEXT NOT NULL CHECK (status IN ('captured', 'declined', 'reversed', 'refunded')),
-    created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
-    updated_at   TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-
 -- +goose Down
-DROP TABLE card_charges;
 DROP TABLE settlement_steps;
 DROP TABLE topups;
 DROP TABLE settlement_payers;
-DROP TABLE fund_settlements;
 DROP TABLE settlements;
 DROP TABLE beneficiary_priorities;
-DROP TABLE fund_usage;
-DROP TABLE fund_policies;

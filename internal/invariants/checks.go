@@ -66,15 +66,15 @@ func checks(opts Options) []check {
 		{"completed settlement: fund share and top-up booked", 2,
 			`SELECT count(*) FROM settlements WHERE status = 'completed'`,
 			`SELECT s.id || ': fund_pay ' || s.fund_pay || ', topup_pay ' || s.topup_pay FROM settlements s WHERE s.status = 'completed'
-				AND (s.fund_pay <> COALESCE((SELECT f.fund_pay FROM fund_settlements f WHERE f.settlement_id = s.id AND f.cancelled_at IS NULL), 0)
+				AND (s.fund_pay <> COALESCE((SELECT f.fund_pay FROM sim.fund_settlements f WHERE f.settlement_id = s.id AND f.cancelled_at IS NULL), 0)
 				OR (s.topup_pay > 0 AND NOT EXISTS (SELECT 1 FROM topups t
 					WHERE t.settlement_id = s.id AND t.amount = s.topup_pay AND t.refunded_at IS NULL)))`},
 		{"fund usage = fund shares booked", 2,
-			`SELECT count(*) FROM fund_usage`,
+			`SELECT count(*) FROM sim.fund_usage`,
 			`SELECT u.id_number || ' ' || u.year || ' ' || u.insutype || ' ' || u.medical_type || ': paid ' || u.fund_paid
 				|| ', deductible ' || u.deductible_used
-			FROM fund_usage u CROSS JOIN LATERAL (SELECT COALESCE(sum(f.fund_pay), 0) AS paid, COALESCE(sum(f.deductible_applied), 0) AS deductible
-				FROM fund_settlements f WHERE f.id_number = u.id_number AND f.year = u.year AND f.insutype = u.insutype
+			FROM sim.fund_usage u CROSS JOIN LATERAL (SELECT COALESCE(sum(f.fund_pay), 0) AS paid, COALESCE(sum(f.deductible_applied), 0) AS deductible
+				FROM sim.fund_settlements f WHERE f.id_number = u.id_number AND f.year = u.year AND f.insutype = u.insutype
 					AND f.medical_type = u.medical_type AND f.cancelled_at IS NULL) b
 			WHERE u.fund_paid <> b.paid OR u.deductible_used <> b.deductible`},
 		{"at most one debit and one matching refund per (settlement, binding)", 3,
@@ -91,16 +91,16 @@ func checks(opts Options) []check {
 			`SELECT count(*) FROM settlements WHERE status IN ` + undone,
 			`SELECT s.id || ' ' || s.status || ': ledger net ' || COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.settlement_id = s.id), 0)
 				|| ', payers not refunded ' || (SELECT count(*) FROM settlement_payers p WHERE p.settlement_id = s.id AND NOT p.refunded)
-				|| ', fund share standing ' || EXISTS (SELECT 1 FROM fund_settlements f WHERE f.settlement_id = s.id AND f.cancelled_at IS NULL)
+				|| ', fund share standing ' || EXISTS (SELECT 1 FROM sim.fund_settlements f WHERE f.settlement_id = s.id AND f.cancelled_at IS NULL)
 				|| ', top-up kept ' || EXISTS (SELECT 1 FROM topups t WHERE t.settlement_id = s.id AND t.refunded_at IS NULL)
 			FROM settlements s WHERE s.status IN ` + undone + `
 				AND (COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.settlement_id = s.id), 0) <> 0
 				OR EXISTS (SELECT 1 FROM settlement_payers p WHERE p.settlement_id = s.id AND NOT p.refunded)
-				OR EXISTS (SELECT 1 FROM fund_settlements f WHERE f.settlement_id = s.id AND f.cancelled_at IS NULL)
+				OR EXISTS (SELECT 1 FROM sim.fund_settlements f WHERE f.settlement_id = s.id AND f.cancelled_at IS NULL)
 				OR EXISTS (SELECT 1 FROM topups t WHERE t.settlement_id = s.id AND t.refunded_at IS NULL))`},
 		{"a captured card charge is the ended settlement's booked top-up", 3,
-			`SELECT count(*) FROM card_charges WHERE status = 'captured'`,
-			`SELECT c.charge_key || ' ' || c.amount || ' captured, settlement ' || s.status FROM card_charges c
+			`SELECT count(*) FROM sim.card_charges WHERE status = 'captured'`,
+			`SELECT c.charge_key || ' ' || c.amount || ' captured, settlement ' || s.status FROM sim.card_charges c
 			JOIN settlements s ON s.id = split_part(c.charge_key, ':', 1)
 			WHERE c.status = 'captured' AND s.status IN ('completed', 'reversed', 'cancelled', 'failed')
 				AND NOT EXISTS (SELECT 1 FROM topups t WHERE t.settlement_id = s.id AND t.charge_id = c.charge_key
@@ -112,13 +112,13 @@ func checks(opts Options) []check {
 			FROM premium_payments p WHERE p.status = 'completed'
 				AND ((SELECT count(*) FROM ledger_entries e WHERE e.reference = p.id AND e.kind = 'premium_debit') <> 1
 				OR COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.reference = p.id AND e.kind LIKE 'premium_%'), 0) <> -p.amount
-				OR NOT EXISTS (SELECT 1 FROM premium_postings x WHERE x.payment_id = p.id AND x.status = 'posted' AND x.amount = p.amount))`},
+				OR NOT EXISTS (SELECT 1 FROM sim.premium_postings x WHERE x.payment_id = p.id AND x.status = 'posted' AND x.amount = p.amount))`},
 		{"reversed premium payment: nothing kept", 3,
 			`SELECT count(*) FROM premium_payments WHERE status = 'reversed'`,
 			`SELECT p.id || ': ledger net ' || COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.reference = p.id AND e.kind LIKE 'premium_%'), 0)
 			FROM premium_payments p WHERE p.status = 'reversed'
 				AND (COALESCE((SELECT sum(e.amount) FROM ledger_entries e WHERE e.reference = p.id AND e.kind LIKE 'premium_%'), 0) <> 0
-				OR EXISTS (SELECT 1 FROM premium_postings x WHERE x.payment_id = p.id AND x.status = 'posted'))`},
+				OR EXISTS (SELECT 1 FROM sim.premium_postings x WHERE x.payment_id = p.id AND x.status = 'posted'))`},
 		{"an undone settlement or payment says why", 4,
 			`SELECT (SELECT count(*) FROM settlements WHERE status IN ('failed', 'reversed'))
 				+ (SELECT count(*) FROM premium_payments WHERE status = 'reversed')`,

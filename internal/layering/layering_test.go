@@ -19,13 +19,17 @@ var allowed = map[string][]string{
 	"gongji/internal/temporaltest": {},
 	"gongji/internal/temporalerr":  {"gongji/domain"},
 	"gongji/db":                    {"gongji/domain"},
-	"gongji/db/dbtest":             {"gongji/db"},
-	// The simulators keep their tables in the store for now.
-	"gongji/external":   {"gongji/domain", "gongji/db"},
+	// Test databases get gongji's migrations and the simulators'.
+	"gongji/db/dbtest": {"gongji/db", "gongji/sim"},
+	// The outside systems' interfaces, in domain types, and their faults.
+	"gongji/external": {"gongji/domain"},
+	// The simulators of the outside systems keep their own tables (schema
+	// sim), never the store's.
+	"gongji/sim":        {"gongji/domain", "gongji/external"},
 	"gongji/activities": {"gongji/domain", "gongji/db", "gongji/external", "gongji/internal/temporalerr"},
 	"gongji/workflows":  {"gongji/domain", "gongji/internal/temporalerr"},
 	"gongji/webhook":    {"gongji/domain", "gongji/db"},
-	"gongji/worker":     {"gongji/domain", "gongji/db", "gongji/external", "gongji/activities", "gongji/workflows"},
+	"gongji/worker":     {"gongji/domain", "gongji/db", "gongji/external", "gongji/sim", "gongji/activities", "gongji/workflows"},
 	// The use cases check the rules, write rows, send domain messages to
 	// workflows by their ids and names, and read refusals back. They import
 	// activities only for activities.NoWorkflowReason, the history reason of
