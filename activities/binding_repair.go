@@ -25,10 +25,16 @@ const RepairActor = "system:binding-repair"
 // BindingRepair closes binding rows left live by a workflow that is not
 // running: one terminated by an operator, or one that never started.
 type BindingRepair struct {
-	Store    *db.Store
+	Store    repairStore
 	Temporal client.Client
 	// WorkflowID names a binding's workflow.
 	WorkflowID func(bindingID string) string
+}
+
+// repairStore is what the binding repair reads and writes (*db.Store).
+type repairStore interface {
+	LiveBindingsIdle(ctx context.Context, afterID string, idle time.Duration, limit int) ([]string, error)
+	CloseBindingWithoutWorkflow(ctx context.Context, c db.Closure) (closed bool, err error)
 }
 
 // CloseOrphanBindings walks the idle live bindings in id order, a batch

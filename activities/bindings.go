@@ -12,8 +12,17 @@ import (
 // Bindings are the side effects of the BindingLifecycle workflow: writing
 // the read model and telling the holder.
 type Bindings struct {
-	Store    *db.Store
+	Store    bindingStore
 	Notifier Notifier
+}
+
+// bindingStore is what the binding activities read and write (*db.Store).
+type bindingStore interface {
+	TransitionBinding(ctx context.Context, t domain.BindingTransition) error
+	ChangeTerms(ctx context.Context, c domain.TermsChange) error
+	RecordConsent(ctx context.Context, a domain.ConsentAnswer) error
+	Binding(ctx context.Context, id string, year int) (domain.Binding, error)
+	Person(ctx context.Context, id domain.IDNumber) (domain.Person, error)
 }
 
 // RecordTransition writes a status change and its history entry;

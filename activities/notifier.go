@@ -20,8 +20,13 @@ const OpNotify = "notify"
 // dedup key, and, when its store queues webhooks (GONGJI_WEBHOOK_URL set),
 // in the webhook outbox in the same transaction.
 type InboxNotifier struct {
-	Store  *db.Store
+	Store  inboxStore
 	Faults *external.Faults
+}
+
+// inboxStore is where the InboxNotifier writes (*db.Store).
+type inboxStore interface {
+	AddNotification(ctx context.Context, n db.Notification) error
 }
 
 // Notify writes the notification unless one with its dedup key exists.

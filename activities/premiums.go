@@ -12,8 +12,15 @@ import (
 // idempotent on the payment id. The holder's notices are written by the
 // debit and the refund themselves, in their ledger transactions.
 type Premiums struct {
-	Store     *db.Store
+	Store     premiumStore
 	Collector external.PremiumCollector
+}
+
+// premiumStore is what the premium activities write (*db.Store).
+type premiumStore interface {
+	DebitPremium(ctx context.Context, paymentID string) (db.Entry, error)
+	RefundPremium(ctx context.Context, paymentID string) (domain.Amount, error)
+	FinishPremiumPayment(ctx context.Context, o domain.PremiumOutcome) error
 }
 
 // DebitPremium takes the premium from the holder's account in full, or

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"time"
 
 	"gongji/db"
 	"gongji/domain"
@@ -12,9 +13,26 @@ import (
 // workflows. Each is idempotent on the settlement id and, where it
 // matters, the binding id or charge key.
 type Settlements struct {
-	Store *db.Store
+	Store settlementStore
 	Fund  external.FundEngine
 	Cards external.CardGateway
+}
+
+// settlementStore is what the settlement activities read and write
+// (*db.Store).
+type settlementStore interface {
+	PayersFor(ctx context.Context, settlementID string, patient domain.IDNumber, on domain.Date) ([]db.PayerCandidate, error)
+	AddStep(ctx context.Context, settlementID, key, step, outcome, detail string, amount *domain.Amount, at time.Time) error
+	DebitSharedAccount(ctx context.Context, d domain.SharedAccountDebit) (domain.Amount, error)
+	RefundSharedAccount(ctx context.Context, settlementID, bindingID string, at time.Time) (domain.Amount, error)
+	AwaitTopup(ctx context.Context, id string, due domain.Amount) (booked domain.Amount, err error)
+	RecordTopup(ctx context.Context, t db.Topup, at time.Time) error
+	TopupOf(ctx context.Context, settlementID string) (db.Topup, bool, error)
+	MarkTopupRefunded(ctx context.Context, settlementID string, at time.Time) error
+	FinishSettlement(ctx context.Context, o domain.SettlementOutcome) error
+	RecordFundShare(ctx context.Context, c domain.FundClaim, amount domain.Amount) error
+	RecordFundCancel(ctx context.Context, settlementID string, at time.Time) error
+	MarkCancelled(ctx context.Context, id, reason string, at time.Time) error
 }
 
 // SettleFund has the fund engine book its share under the patient's own

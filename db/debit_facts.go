@@ -101,6 +101,7 @@ type debitFactsRow struct {
 	BeneficiaryStatus   sql.NullString `db:"beneficiary_status"`
 	BeneficiaryArrears  sql.NullBool   `db:"beneficiary_arrears"`
 	Paid                bool           `db:"paid"`
+	payerRankRow
 }
 
 // debitFactsColumns are debitFactsRow's columns over bindings b, holder

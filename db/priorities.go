@@ -22,20 +22,33 @@ func liveStatuses() pq.StringArray {
 // PayerOrder is the order in which a beneficiary's bindings live on the
 // day today pay: the bindings named by the last change (PUT
 // /v1/me/priority or /v1/family/{id}/priority) in their order, then the
-// others, oldest request first. ActiveBindingsFor settles in the same
-// order.
+// others, oldest request first (domain.ComparePayers). ActiveBindingsFor
+// settles in the same order.
 func (s *Store) PayerOrder(ctx context.Context, beneficiary domain.IDNumber, today domain.Date) ([]string, error) {
 	return payerOrder(ctx, s.db, beneficiary, today)
 }
 
+// rankedBinding is a binding id with what places it in the payer order.
+type rankedBinding struct {
+	ID string `db:"id"`
+	payerRankRow
+}
+
 func payerOrder(ctx context.Context, q sqlx.QueryerContext, beneficiary domain.IDNumber, today domain.Date) ([]string, error) {
 	query := `
-		SELECT b.id FROM bindings b LEFT JOIN beneficiary_priorities p ON p.binding_id = b.id
-		WHERE b.beneficiary_id_number = $1 AND ` + liveOn("$3", "$2") + `
-		ORDER BY p.position NULLS LAST, b.requested_at, b.id`
-	out := []string{}
-	err := sqlx.SelectContext(ctx, q, &out, query, beneficiary, liveStatuses(), today)
-	return out, err
+		SELECT b.id, ` + payerRankColumns + ` FROM bindings b
+		LEFT JOIN beneficiary_priorities p ON p.binding_id = b.id
+		WHERE b.beneficiary_id_number = $1 AND ` + liveOn("$3", "$2")
+	var rows []rankedBinding
+	if err := sqlx.SelectContext(ctx, q, &rows, query, beneficiary, liveStatuses(), today); err != nil {
+		return nil, err
+	}
+	domain.SortPayers(rows, func(r rankedBinding) domain.PayerRank { return r.rank(r.ID) })
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.ID
+	}
+	return out, nil
 }
 
 // HoldsLiveBinding reports whether holder has a binding to beneficiary

@@ -44,19 +44,20 @@ func (s *Store) ActiveBindingsFor(ctx context.Context, patient domain.IDNumber, 
 // already paid for it come first, in the order they paid, whatever their
 // status now, then the other active ones. Asked again after a lost answer
 // (a local activity run again), it names every binding that took money, so
-// the saga learns of, and can refund, each debit.
+// the saga learns of, and can refund, each debit. The order is
+// domain.ComparePayers.
 func (s *Store) PayersFor(ctx context.Context, settlementID string, patient domain.IDNumber, on domain.Date) ([]PayerCandidate, error) {
-	q := `SELECT ` + debitFactsColumns + `, sp.binding_id IS NOT NULL AS paid
+	q := `SELECT ` + debitFactsColumns + `, sp.binding_id IS NOT NULL AS paid, sp.position AS paid_position, ` + payerRankColumns + `
 		FROM bindings b` + debitFactsJoins + `
 		LEFT JOIN beneficiary_priorities p ON p.binding_id = b.id
 		LEFT JOIN settlement_payers sp ON sp.settlement_id = $3 AND sp.binding_id = b.id
 		WHERE b.beneficiary_id_number = $1 AND (sp.binding_id IS NOT NULL OR (b.status = 'active'
-			AND b.valid_from <= $2 AND (b.valid_until IS NULL OR b.valid_until >= $2)))
-		ORDER BY sp.position NULLS LAST, p.position NULLS LAST, b.requested_at, b.id`
+			AND b.valid_from <= $2 AND (b.valid_until IS NULL OR b.valid_until >= $2)))`
 	var rows []debitFactsRow
 	if err := s.db.SelectContext(ctx, &rows, q, patient, on, settlementID); err != nil {
 		return nil, err
 	}
+	domain.SortPayers(rows, func(r debitFactsRow) domain.PayerRank { return r.rank(r.ID) })
 	out := make([]PayerCandidate, len(rows))
 	for i, r := range rows {
 		out[i] = PayerCandidate{BindingID: r.ID, Holder: r.Holder, Facts: r.facts(on), Paid: r.Paid}
