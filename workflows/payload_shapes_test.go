@@ -47,10 +47,7 @@ var activityMessages = map[string]any{
 // the same JSON: a renamed or dropped field would change what a workflow
 // running across a deploy hands its activities.
 func TestPayloadShapes_RecordedActivityInputsAreTodaysMessages(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := historyFiles(t, "*.json")
 	checked := map[string]int{}
 	for _, file := range files {
 		f, err := os.Open(file)

@@ -23,9 +23,10 @@ import (
 )
 
 // TestRecordBindingHistories runs BindingLifecycle scenarios on a real dev
-// server with stand-in activities and writes their histories to testdata/,
-// where the replay test reads them. Run it after a deliberate, versioned
-// change of the workflow:
+// server with stand-in activities and writes their histories to
+// testdata/unreleased/, where the replay test reads them beside the frozen
+// histories of the releases. Run it after a deliberate, versioned change of
+// the workflow, and keep the histories of the versions you added:
 //
 //	go test -tags record ./workflows -run TestRecordBindingHistories
 func TestRecordBindingHistories(t *testing.T) {
@@ -110,7 +111,7 @@ func TestRecordBindingHistories(t *testing.T) {
 }
 
 // record runs one binding scenario from in (its id and request time set
-// here) and writes its history to testdata/<name>.json.
+// here) and writes its history to testdata/unreleased/<name>.json.
 func record(t *testing.T, c client.Client, name string, in BindingInput, steps func(id string)) {
 	t.Helper()
 	ctx := context.Background()
@@ -124,7 +125,7 @@ func record(t *testing.T, c client.Client, name string, in BindingInput, steps f
 	if err := run.Get(ctx, nil); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", name+".json"))
+	writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", "unreleased", name+".json"))
 }
 
 func signal(t *testing.T, c client.Client, id, name string, arg any) {
@@ -184,6 +185,9 @@ func writeHistory(t *testing.T, c client.Client, workflowID, runID, path string)
 		out = append(out, b...)
 	}
 	out = append(out, "]}\n"...)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -291,5 +295,5 @@ func finish(t *testing.T, c client.Client, run client.WorkflowRun, name string) 
 	if err := run.Get(context.Background(), nil); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", name+".json"))
+	writeHistory(t, c, run.GetID(), run.GetRunID(), filepath.Join("testdata", "unreleased", name+".json"))
 }

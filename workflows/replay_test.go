@@ -19,10 +19,7 @@ import (
 // recorded on a real dev server by record_test.go.
 func recordedHistories(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "binding_*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := historyFiles(t, "binding_*.json")
 	if len(files) < 3 {
 		t.Fatalf("found %d recorded binding histories, want at least 3", len(files))
 	}
@@ -30,10 +27,7 @@ func recordedHistories(t *testing.T) []string {
 }
 
 func TestReplay_RecordedHistoriesOfEveryWorkflowStillReplay(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := historyFiles(t, "*.json")
 	for _, prefix := range []string{"binding_", "settlement_completed", "settlement_reversed", "settlement_cancel", "premium_completed", "premium_reversed"} {
 		if !slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }) {
 			t.Errorf("no recorded history named %s*", prefix)
