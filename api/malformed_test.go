@@ -228,33 +228,13 @@ var malformedRoutes = map[string]malformedRoute{
 	}},
 	"POST /v1/me/notifications/:notification_id/read": {queries: []queryCase{{"lang=fr", domain.CodeInvalidEnumValue}}},
 	"GET /v1/me/priority":                             {},
-	"PUT /v1/me/priority": {
-		body: map[string]any{"binding_ids": []string{malformedBindingID}}, required: []string{"binding_ids"},
-		fields: []fieldCase{
-			{"binding_ids", []any{1}, domain.CodeInvalidRequest},
-			{"binding_ids", []string{""}, domain.CodeInvalidRequest},
-			{"binding_ids", []string{malformedBindingID, malformedBindingID}, domain.CodeInvalidRequest},
-			{"binding_ids", malformedIDs(maxPriorityBindings + 1), domain.CodeInvalidRequest},
-			{"binding_ids", []string{sqlText}, domain.CodeInvalidRequest},
-			{"binding_ids", []string{"\u0000"}, domain.CodeInvalidRequest},
-		},
-	},
+	"PUT /v1/me/priority":                             malformedPriority(),
 	// The fixture's holder holds a live binding to the fixture's
 	// beneficiary, a minor: requests reach the body's checks.
 	"GET /v1/family/:beneficiary_id_number/priority": {},
-	"PUT /v1/family/:beneficiary_id_number/priority": {
-		body: map[string]any{"binding_ids": []string{malformedBindingID}}, required: []string{"binding_ids"},
-		fields: []fieldCase{
-			{"binding_ids", []any{1}, domain.CodeInvalidRequest},
-			{"binding_ids", []string{""}, domain.CodeInvalidRequest},
-			{"binding_ids", []string{malformedBindingID, malformedBindingID}, domain.CodeInvalidRequest},
-			{"binding_ids", malformedIDs(maxPriorityBindings + 1), domain.CodeInvalidRequest},
-			{"binding_ids", []string{sqlText}, domain.CodeInvalidRequest},
-			{"binding_ids", []string{"\u0000"}, domain.CodeInvalidRequest},
-		},
-	},
-	"GET /v1/admin/webhooks/parked":              {paged: true},
-	"POST /v1/admin/webhooks/:webhook_id/replay": {},
+	"PUT /v1/family/:beneficiary_id_number/priority": malformedPriority(),
+	"GET /v1/admin/webhooks/parked":                  {paged: true},
+	"POST /v1/admin/webhooks/:webhook_id/replay":     {},
 
 	"GET /v1/premiums/:year": {},
 	"POST /v1/premium-payments": {
@@ -797,5 +777,21 @@ func TestMalformed_EveryRouteRefusesBadInputWithItsCodeAndWritesNothing(t *testi
 				}
 			})
 		}
+	}
+}
+
+// malformedPriority is the body and bad fields of both payer-order routes
+// (PUT /v1/me/priority and /v1/family/{id}/priority), which share a decoder.
+func malformedPriority() malformedRoute {
+	return malformedRoute{
+		body: map[string]any{"binding_ids": []string{malformedBindingID}}, required: []string{"binding_ids"},
+		fields: []fieldCase{
+			{"binding_ids", []any{1}, domain.CodeInvalidRequest},
+			{"binding_ids", []string{""}, domain.CodeInvalidRequest},
+			{"binding_ids", []string{malformedBindingID, malformedBindingID}, domain.CodeInvalidRequest},
+			{"binding_ids", malformedIDs(maxPriorityBindings + 1), domain.CodeInvalidRequest},
+			{"binding_ids", []string{sqlText}, domain.CodeInvalidRequest},
+			{"binding_ids", []string{"\u0000"}, domain.CodeInvalidRequest},
+		},
 	}
 }
